@@ -1,0 +1,275 @@
+"""Reports for viewers: their part of the one publication, nothing else.
+
+``web/`` calls these functions; they read only the gated publication (computing and storing
+it once when a round closes), check the viewer's scope, and shape the figures for a page,
+the API or an export.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from analysis.decrypt import load_comments
+from analysis.release import current_publication
+from sentimeter.models import Round
+from sentimeter.vault import Vault
+from surveys.instrument import load_instrument
+from surveys.org import Tree
+
+FIGURE_ROLES = ("team_leader", "unit_leader", "analyst")
+
+
+class ReportDenied(Exception):
+    """The viewer may not see this unit or round (HTTP 403)."""
+
+
+class ReportMissing(Exception):
+    """No such round or unit (HTTP 404)."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who asks: role and home unit decide the scope; suppression never depends on it."""
+
+    email: str
+    role: str
+    unit_code: str
+
+
+def scope_root(viewer: Viewer, tree: Tree) -> str | None:
+    """The top of the subtree a viewer may open reports for (None: no figures at all)."""
+    if viewer.role == "analyst":
+        roots = tree.roots()
+        return roots[0] if roots else None
+    if viewer.role in ("team_leader", "unit_leader"):
+        return viewer.unit_code
+    return None
+
+
+def may_view(viewer: Viewer, tree: Tree, unit_code: str) -> bool:
+    """Team leaders see their own unit; unit leaders their subtree; analysts everything."""
+    root = scope_root(viewer, tree)
+    if root is None or unit_code not in tree.units:
+        return False
+    if viewer.role == "team_leader":
+        return unit_code == root
+    return tree.is_within(unit_code, root)
+
+
+def visible_rounds(session: Session, viewer: Viewer) -> list[Round]:
+    """Rounds whose target covers part of the viewer's scope, newest first."""
+    tree = Tree.load(session)
+    root = scope_root(viewer, tree)
+    if root is None:
+        return []
+    rounds = session.exec(select(Round).where(col(Round.state) != "draft")
+                          .order_by(col(Round.id).desc())).all()
+    return [r for r in rounds if tree.is_within(root, r.unit_code)
+            or tree.is_within(r.unit_code, root)]
+
+
+def _round_info(round_: Round, lang: str) -> dict[str, Any]:
+    instrument = load_instrument(round_.instrument, round_.version)
+    return {"id": round_.id, "name": round_.name, "instrument": round_.instrument,
+            "instrument_name": instrument.name[lang], "version": round_.version,
+            "state": round_.state, "k": round_.k, "interim": round_.interim,
+            "closes_at": round_.closes_at.isoformat() if round_.closes_at else None,
+            "closed_at": round_.closed_at.isoformat() if round_.closed_at else None}
+
+
+def load_round(session: Session, round_id: int) -> Round:
+    round_ = session.get(Round, round_id)
+    if round_ is None or round_.state == "draft":
+        raise ReportMissing(f"There is no round {round_id}.")
+    return round_
+
+
+def previous_round(session: Session, round_: Round) -> Round | None:
+    """The latest earlier closed round of the same instrument and target."""
+    earlier = session.exec(
+        select(Round).where(Round.instrument == round_.instrument)
+        .where(Round.unit_code == round_.unit_code).where(Round.state == "closed")
+        .where(col(Round.id) < (round_.id or 0)).order_by(col(Round.id).desc())).first()
+    return earlier
+
+
+def unit_report(session: Session, vault: Vault, viewer: Viewer, round_id: int, unit_code: str,
+                lang: str = "nl") -> dict[str, Any]:
+    """One unit's figures from the publication, in the viewer's scope."""
+    tree = Tree.load(session)
+    round_ = load_round(session, round_id)
+    if unit_code not in tree.units:
+        raise ReportMissing(f"There is no unit {unit_code}.")
+    if not may_view(viewer, tree, unit_code):
+        raise ReportDenied("This unit is outside what your account may see.")
+    if not tree.is_within(unit_code, round_.unit_code):
+        raise ReportMissing(f"Unit {unit_code} was not part of round {round_id}.")
+    unit = tree.units[unit_code]
+    base: dict[str, Any] = {"round": _round_info(round_, lang),
+                            "unit": {"code": unit.code, "name": unit.name, "level": unit.level}}
+    publication = current_publication(session, vault, round_)
+    if publication is None:
+        return {**base, "released": False, "suppressed": True, "reason": "not_released",
+                "responses": None, "rate_band": None, "items": [], "scales": [],
+                "children": [], "benchmarks": [], "comments": False}
+    entry = publication["units"][unit_code]
+    base["released"] = True
+    base["snapshot"] = {"kind": publication["kind"], "seq": publication.get("seq", 0),
+                        "created_at": publication.get("created_at")}
+    base["children"] = _children(viewer, tree, publication, unit_code)
+    if entry["status"] != "published":
+        included_in = _published_ancestor(publication, tree, unit_code, viewer)
+        return {**base, "suppressed": True, "reason": entry["reason"], "responses": None,
+                "rate_band": None, "items": [], "scales": [], "benchmarks": [],
+                "comments": False, "included_in": included_in}
+    previous = previous_round(session, round_)
+    prev_pub = current_publication(session, vault, previous) if previous else None
+    instrument = load_instrument(round_.instrument, round_.version)
+    return {**base, "suppressed": False, "reason": None, "responses": entry["responses"],
+            "rate_band": entry["rate_band"], "comments": entry["comments"],
+            "items": _items(entry, instrument, lang),
+            "scales": _scales(entry, instrument, lang, prev_pub, unit_code),
+            "benchmarks": _benchmarks(publication, tree, unit_code, instrument, lang)}
+
+
+def _items(entry: dict[str, Any], instrument: Any, lang: str) -> list[dict[str, Any]]:
+    rows = []
+    for row in entry["items"]:
+        item = instrument.item(row["id"])
+        rows.append({"id": row["id"], "text": item.prompt(lang), "scale": item.scale,
+                     "type": item.type, "suppressed": row["status"] != "published",
+                     "reason": row["reason"], "n": row["n"], "mean": row["mean"],
+                     "favourable": row["favourable"], "counts": row["counts"],
+                     "categories": row["categories"]})
+    return rows
+
+
+def _scales(entry: dict[str, Any], instrument: Any, lang: str, prev_pub: dict[str, Any] | None,
+            unit_code: str) -> list[dict[str, Any]]:
+    names = {s.id: s.name[lang] for s in instrument.scales}
+    previous: dict[str, Any] = {}
+    if prev_pub and prev_pub["units"].get(unit_code, {}).get("status") == "published":
+        previous = {s["id"]: s for s in prev_pub["units"][unit_code]["scales"]
+                    if s["status"] == "published"}
+    rows = []
+    for row in entry["scales"]:
+        shown = row["status"] == "published"
+        before = previous.get(row["id"])
+        change = row["score"] - before["score"] if shown and before else None
+        rows.append({"id": row["id"], "name": names.get(row["id"], row["id"]),
+                     "suppressed": not shown, "reason": row["reason"], "n": row["n"],
+                     "score": row["score"], "favourable": row["favourable"], "change": change})
+    return rows
+
+
+def _benchmarks(publication: dict[str, Any], tree: Tree, unit_code: str, instrument: Any,
+                lang: str) -> list[dict[str, Any]]:
+    """Scale scores of the parent unit and the round's root, as published for everyone."""
+    codes = []
+    parent = tree.units[unit_code].parent_code
+    if parent and parent in publication["units"]:
+        codes.append(parent)
+    root = publication["root"]
+    if root != unit_code and root not in codes:
+        codes.append(root)
+    marks = []
+    for code in codes:
+        entry = publication["units"][code]
+        if entry["status"] != "published":
+            continue
+        marks.append({"code": code, "name": entry["name"], "level": entry["level"],
+                      "scales": {s["id"]: s["score"] for s in entry["scales"]
+                                 if s["status"] == "published"}})
+    return marks
+
+
+def _children(viewer: Viewer, tree: Tree, publication: dict[str, Any],
+              unit_code: str) -> list[dict[str, Any]]:
+    if viewer.role == "team_leader":
+        return []
+    rows = []
+    for child in tree.children.get(unit_code, []):
+        entry = publication["units"].get(child)
+        if entry is None:
+            continue
+        rows.append({"code": child, "name": entry["name"], "level": entry["level"],
+                     "status": entry["status"], "responses": entry["responses"],
+                     "scales": {s["id"]: s["score"] for s in entry["scales"]
+                                if s["status"] == "published"}})
+    return rows
+
+
+def _published_ancestor(publication: dict[str, Any], tree: Tree, unit_code: str,
+                        viewer: Viewer) -> dict[str, str] | None:
+    for code in tree.ancestors(unit_code):
+        entry = publication["units"].get(code)
+        if entry is None:
+            break
+        if entry["status"] == "published":
+            return {"code": code, "name": entry["name"]}
+    return None
+
+
+def compare(session: Session, vault: Vault, viewer: Viewer, round_id: int,
+            level: str, lang: str = "nl") -> dict[str, Any]:
+    """Units of one level in the viewer's subtree x scales (analysts and unit leaders)."""
+    if viewer.role not in ("analyst", "unit_leader"):
+        raise ReportDenied("Comparing units is for unit leaders and the opgaveteam.")
+    tree = Tree.load(session)
+    round_ = load_round(session, round_id)
+    root = scope_root(viewer, tree)
+    assert root is not None
+    instrument = load_instrument(round_.instrument, round_.version)
+    publication = current_publication(session, vault, round_)
+    rows: list[dict[str, Any]] = []
+    if publication is not None:
+        for code, entry in publication["units"].items():
+            if entry["level"] != level or not tree.is_within(code, root):
+                continue
+            rows.extend(_compare_rows(entry, instrument, lang))
+    return {"round": _round_info(round_, lang), "level": level,
+            "released": publication is not None,
+            "scales": [{"id": s.id, "name": s.name[lang]} for s in instrument.scales],
+            "rows": rows}
+
+
+def _compare_rows(entry: dict[str, Any], instrument: Any, lang: str) -> list[dict[str, Any]]:
+    rows = []
+    scales = {s["id"]: s for s in entry["scales"]}
+    for scale in instrument.scales:
+        figure = scales.get(scale.id)
+        shown = entry["status"] == "published" and figure is not None \
+            and figure["status"] == "published"
+        reason = None if shown else (entry["reason"] if entry["status"] != "published"
+                                     else (figure or {}).get("reason"))
+        rows.append({"unit": entry["code"], "unit_name": entry["name"], "scale": scale.id,
+                     "scale_name": scale.name[lang], "suppressed": not shown, "reason": reason,
+                     "responses": entry["responses"] if shown else None,
+                     "score": figure["score"] if shown and figure else None,
+                     "favourable": figure["favourable"] if shown and figure else None})
+    return rows
+
+
+def unit_comments(session: Session, vault: Vault, viewer: Viewer, round_id: int,
+                  unit_code: str) -> list[str]:
+    """Scrubbed comments of a unit's subtree, in random order, only where the gate allows."""
+    report_tree = Tree.load(session)
+    round_ = load_round(session, round_id)
+    if not may_view(viewer, report_tree, unit_code):
+        raise ReportDenied("This unit is outside what your account may see.")
+    if round_.state != "closed":
+        return []
+    publication = current_publication(session, vault, round_)
+    if publication is None or not publication["units"].get(unit_code, {}).get("comments"):
+        return []
+    instrument = load_instrument(round_.instrument, round_.version)
+    members = set(report_tree.subtree(unit_code))
+    texts = [text for team, text in load_comments(session, vault, round_, instrument)
+             if team in members]
+    import secrets
+
+    secrets.SystemRandom().shuffle(texts)
+    return texts

@@ -1,0 +1,108 @@
+"""Leader, analyst and administrator accounts: argon2 hashes and a password policy."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlmodel import Session, select
+
+from sentimeter.models import ROLES, LoginAttempt, Unit, User, utcnow
+
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so timing does not reveal accounts.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing-only")
+
+MIN_PASSWORD = 12
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+class AccountError(ValueError):
+    """An account could not be created; the message says what to change."""
+
+
+def password_problems(password: str, email: str = "") -> list[str]:
+    """Why a new password is refused (empty when it is acceptable)."""
+    problems = []
+    if len(password) < MIN_PASSWORD:
+        problems.append(f"use at least {MIN_PASSWORD} characters")
+    if len(password) > 256:
+        problems.append("use at most 256 characters")
+    if len(set(password)) < 5:
+        problems.append("use more different characters")
+    local = email.split("@", 1)[0].lower()
+    if local and len(local) >= 4 and local in password.lower():
+        problems.append("do not put your e-mail name in your password")
+    return problems
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(session: Session, *, email: str, role: str, unit_code: str,
+                password: str | None) -> User:
+    """Add an account; a password is optional for accounts that only use single sign-on."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise AccountError(f"{email!r} is not an e-mail address.")
+    if role not in ROLES:
+        raise AccountError(f"Role {role!r} is not one of {', '.join(ROLES)}.")
+    if session.get(Unit, unit_code) is None:
+        raise AccountError(f"Unknown unit {unit_code!r}.")
+    if session.exec(select(User).where(User.email == email)).first() is not None:
+        raise AccountError(f"An account for {email} already exists.")
+    password_hash = ""
+    if password is not None:
+        problems = password_problems(password, email)
+        if problems:
+            raise AccountError("Password refused: " + "; ".join(problems) + ".")
+        password_hash = _hasher.hash(password)
+    user = User(email=email, role=role, unit_code=unit_code, password_hash=password_hash)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _attempt_key(email: str) -> str:
+    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
+
+
+def locked_for(session: Session, email: str) -> int:
+    """Seconds until this e-mail may try again (0 when not locked)."""
+    attempt = session.get(LoginAttempt, _attempt_key(email))
+    if attempt is None or attempt.locked_until is None:
+        return 0
+    remaining = (attempt.locked_until - utcnow()).total_seconds()
+    return max(0, int(remaining) + 1) if remaining > 0 else 0
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user when the password matches; counts failures the same for unknown e-mails."""
+    user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+    ok = False
+    try:
+        ok = _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH,
+                            password[:256])
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    ok = ok and user is not None and bool(user.password_hash)
+    _record_attempt(session, email, ok)
+    return user if ok else None
+
+
+def _record_attempt(session: Session, email: str, ok: bool) -> None:
+    key = _attempt_key(email)
+    attempt = session.get(LoginAttempt, key) or LoginAttempt(key=key)
+    if ok:
+        attempt.failures, attempt.locked_until = 0, None
+    else:
+        attempt.failures += 1
+        if attempt.failures >= MAX_FAILURES:
+            attempt.locked_until = utcnow() + LOCKOUT
+            attempt.failures = 0
+    session.add(attempt)
+    session.flush()

@@ -1,0 +1,335 @@
+"""The ``sentimeter`` command line.
+
+The shell dispatches to the packages at call time (imports inside commands), so that
+``sentimeter/`` itself depends on nothing to its left; each command opens the runtime in
+the same order as the server: settings, key, database.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from sqlmodel import Session
+
+from sentimeter.db import session_scope
+from sentimeter.models import ROLES
+from sentimeter.runtime import Runtime, open_runtime
+from sentimeter.settings import SettingsError, get_settings
+from sentimeter.vault import KeyError_
+
+LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+
+
+def fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def runtime(create: bool = False) -> Runtime:
+    try:
+        return open_runtime(get_settings(), create=create)
+    except (SettingsError, KeyError_) as exc:
+        fail(str(exc))
+        raise AssertionError from exc  # unreachable
+
+
+@contextmanager
+def session() -> Iterator[tuple[Runtime, Session]]:
+    rt = runtime()
+    with session_scope(rt.engine) as db:
+        yield rt, db
+
+
+def emit(as_json: bool, data: Any, text: str) -> None:
+    click.echo(json.dumps(data, default=str) if as_json else text)
+
+
+def parse_when(value: str | None) -> datetime | None:
+    """ISO date-time; without an offset it is read as Dutch local time."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not an ISO date-time like 2026-12-01T09:00") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
+
+
+@click.group()
+def main() -> None:
+    """Sentimeter: anonymous team-climate pulse surveys with a privacy gate."""
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def init(as_json: bool) -> None:
+    """Create the schema and the key if missing (idempotent)."""
+    rt = runtime(create=True)
+    emit(as_json, {"database": rt.settings.sqlalchemy_url.split("@")[-1],
+                   "key_generated": rt.key_generated},
+         f"database ready; master key {'generated' if rt.key_generated else 'loaded'}")
+
+
+@main.command("import-org")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def import_org_cmd(file: Path, as_json: bool) -> None:
+    """Add or update units from a CSV (code,parent_code,level,name,headcount); all or nothing."""
+    from surveys.org import OrgImportError, import_org, parse_org_csv
+
+    try:
+        rows = parse_org_csv(file.read_text(encoding="utf-8"))
+        with session() as (_, db):
+            result = import_org(db, rows)
+    except OrgImportError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo("nothing was imported; fix the file and run again", err=True)
+        sys.exit(2)
+    except UnicodeDecodeError:
+        fail("the file is not UTF-8 text")
+    emit(as_json, {"added": result.added, "updated": result.updated},
+         f"imported: {result.added} added, {result.updated} updated")
+
+
+@main.group()
+def user() -> None:
+    """Leader, analyst and administrator accounts."""
+
+
+@user.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--unit", "unit_code", required=True, help="Unit code the account belongs to.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--json", "as_json", is_flag=True)
+def user_add(email: str, role: str, unit_code: str, password_stdin: bool, as_json: bool) -> None:
+    """Add an account (without --password-stdin a password is asked for)."""
+    from sentimeter.accounts import AccountError, create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with session() as (_, db):
+            account = create_user(db, email=email, role=role, unit_code=unit_code,
+                                  password=password)
+            data = {"id": account.id, "email": account.email, "role": role, "unit": unit_code}
+    except AccountError as exc:
+        fail(str(exc))
+    emit(as_json, data, f"added {data['email']} as {role} of {unit_code}")
+
+
+@main.group("round")
+def round_group() -> None:
+    """Create, open, close and snapshot rounds."""
+
+
+@round_group.command("create")
+@click.option("--instrument", type=click.Choice(["sentimeter", "team-thermometer"]), required=True)
+@click.option("--unit", "unit_code", required=True, help="Top of the target subtree.")
+@click.option("--k", type=int, default=None, help="Minimum group size (never below 5).")
+@click.option("--opens", default=None, help="ISO date-time the round opens.")
+@click.option("--closes", default=None, help="ISO date-time the round closes.")
+@click.option("--name", default=None)
+@click.option("--interim", is_flag=True, help="Publish interim snapshots in steps of >= k.")
+@click.option("--json", "as_json", is_flag=True)
+def round_create(instrument: str, unit_code: str, k: int | None, opens: str | None,
+                 closes: str | None, name: str | None, interim: bool, as_json: bool) -> None:
+    """Create a draft round."""
+    from surveys.rounds import RoundError, create_round
+
+    try:
+        with session() as (rt, db):
+            created = create_round(db, instrument=instrument, unit_code=unit_code,
+                                   k=k if k is not None else rt.settings.k_min,
+                                   k_min=rt.settings.k_min, name=name,
+                                   opens_at=parse_when(opens), closes_at=parse_when(closes),
+                                   interim=interim)
+            data = {"id": created.id, "name": created.name, "instrument": created.instrument,
+                    "version": created.version, "unit": unit_code, "k": created.k,
+                    "state": created.state, "interim": created.interim}
+    except RoundError as exc:
+        fail(str(exc))
+    emit(as_json, data, f"created round {data['id']} ({data['name']}) as a draft")
+
+
+def _round_transition(round_id: int, action: str, as_json: bool) -> None:
+    from analysis.release import close_and_publish
+    from surveys.rounds import RoundError, open_round
+
+    try:
+        with session() as (rt, db):
+            if action == "open":
+                open_round(db, round_id)
+            else:
+                close_and_publish(db, rt.vault, round_id)
+    except RoundError as exc:
+        fail(str(exc))
+    emit(as_json, {"id": round_id, "state": "open" if action == "open" else "closed"},
+         f"round {round_id} {'opened' if action == 'open' else 'closed and published'}")
+
+
+@round_group.command("open")
+@click.argument("round_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def round_open(round_id: int, as_json: bool) -> None:
+    """Open a draft round; its settings are frozen from now on."""
+    _round_transition(round_id, "open", as_json)
+
+
+@round_group.command("close")
+@click.argument("round_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def round_close(round_id: int, as_json: bool) -> None:
+    """Close a round, shuffle its rows and publish its results."""
+    _round_transition(round_id, "close", as_json)
+
+
+@round_group.command("snapshot")
+@click.argument("round_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def round_snapshot(round_id: int, as_json: bool) -> None:
+    """Take an interim snapshot of an open --interim round (steps of >= k per team)."""
+    from analysis.release import take_snapshot
+    from surveys.rounds import RoundError, get_round
+
+    try:
+        with session() as (rt, db):
+            target = get_round(db, round_id)
+            if target.state != "open" or not target.interim:
+                raise RoundError(f"Round {round_id} is not an open interim round.")
+            taken = take_snapshot(db, rt.vault, target)
+    except RoundError as exc:
+        fail(str(exc))
+    emit(as_json, {"id": round_id, "snapshot": taken},
+         "snapshot taken" if taken else "nothing new to release yet")
+
+
+@round_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def round_list(as_json: bool) -> None:
+    """List rounds."""
+    from sqlmodel import select
+
+    from sentimeter.models import Round
+
+    with session() as (_, db):
+        rows = [{"id": r.id, "name": r.name, "instrument": r.instrument, "unit": r.unit_code,
+                 "k": r.k, "state": r.state, "interim": r.interim}
+                for r in db.exec(select(Round).order_by(Round.id))]  # type: ignore[arg-type]
+    emit(as_json, rows, "\n".join(f"{r['id']:>4}  {r['state']:<7} {r['instrument']:<17} "
+                                  f"{r['unit']:<12} {r['name']}" for r in rows) or "no rounds")
+
+
+@main.group()
+def codes() -> None:
+    """One-time codes: issue, print, count (administrators)."""
+
+
+@codes.command("issue")
+@click.argument("round_id", type=int)
+@click.option("--unit", "unit_code", required=True, help="Team code.")
+@click.option("--count", type=int, required=True)
+@click.option("--json", "as_json", is_flag=True)
+def codes_issue(round_id: int, unit_code: str, count: int, as_json: bool) -> None:
+    """Issue one-time codes for a team and print them."""
+    from surveys.rounds import RoundError
+
+    try:
+        issued = _issue(round_id, unit_code, count)
+    except RoundError as exc:
+        fail(str(exc))
+    emit(as_json, issued, "\n".join(issued))
+
+
+def _issue(round_id: int, unit_code: str, count: int) -> list[str]:
+    from surveys.codes import issue_codes
+
+    with session() as (rt, db):
+        return issue_codes(db, rt.vault, round_id=round_id, unit_code=unit_code, count=count)
+
+
+@codes.command("print")
+@click.argument("round_id", type=int)
+@click.option("--unit", "unit_code", required=True, help="Team code.")
+@click.option("--count", type=int, required=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl")
+def codes_print(round_id: int, unit_code: str, count: int, out: Path, lang: str) -> None:
+    """Issue codes and write them as a PDF of cards to cut out and hand out shuffled."""
+    from sentimeter.models import Round, Unit
+    from surveys.cards import render_cards_pdf
+    from surveys.rounds import RoundError
+
+    try:
+        issued = _issue(round_id, unit_code, count)
+    except RoundError as exc:
+        fail(str(exc))
+    with session() as (rt, db):
+        team, target = db.get(Unit, unit_code), db.get(Round, round_id)
+        assert team is not None and target is not None
+        pdf = render_cards_pdf(issued, base_url=rt.settings.base_url, team_name=team.name,
+                               round_name=target.name, lang=lang)
+    out.write_bytes(pdf)
+    click.echo(f"wrote {len(issued)} cards to {out}; have someone other than the team leader "
+               "hand them out", err=True)
+
+
+@codes.command("counts")
+@click.argument("round_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def codes_counts(round_id: int, as_json: bool) -> None:
+    """Issued and used codes per team, flagging teams with more used codes than people."""
+    from sentimeter.models import Unit
+    from surveys.codes import code_counts
+
+    with session() as (_, db):
+        rows = []
+        for c in code_counts(db, round_id):
+            unit = db.get(Unit, c.unit_code)
+            headcount = unit.headcount if unit else 0
+            rows.append({"unit": c.unit_code, "issued": c.issued, "used": c.used,
+                         "headcount": headcount, "over_headcount": c.used > headcount})
+    emit(as_json, rows, "\n".join(
+        f"{r['unit']:<16} issued {r['issued']:>4} used {r['used']:>4} of {r['headcount']:>4}"
+        + ("  MORE USED THAN PEOPLE" if r["over_headcount"] else "") for r in rows))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8000, type=int)
+@click.option("--workers", default=1, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web app with uvicorn (several workers share nothing but the database)."""
+    rt = runtime(create=True)
+    rt.engine.dispose()
+    from web.serve import run_server
+
+    run_server(host=host, port=port, workers=workers)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8000, type=int)
+@click.option("--no-serve", is_flag=True, help="Seed only, do not start the server.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Seed a demo force with answers, print logins and answer links, and serve."""
+    from web.demo import seed_demo
+
+    rt = runtime(create=True)
+    seed_demo(rt, base_url=f"http://{host}:{port}", echo=click.echo)
+    rt.engine.dispose()
+    if not no_serve:
+        from web.serve import run_server
+
+        run_server(host=host, port=port, workers=1)

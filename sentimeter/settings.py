@@ -1,0 +1,177 @@
+"""One typed settings object, read from the environment once.
+
+Every field is a ``SENTIMETER_*`` environment variable and is listed in the README's
+settings table (a test keeps the two in step). Misconfiguration refuses to start with a
+message that says what to do, rather than running half-protected.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+
+
+class SettingsError(RuntimeError):
+    """Raised when the environment describes a configuration we refuse to run with."""
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a boolean; use true or false.")
+
+
+def _int(name: str, default: int, *, minimum: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r} is not a whole number.") from exc
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}.")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration; ``doc`` metadata feeds the README settings table."""
+
+    data_dir: Path = field(
+        default=Path("var"),
+        metadata={"env": "SENTIMETER_DATA_DIR", "doc": "Folder for the embedded database and key."},
+    )
+    database_url: str = field(
+        default="",
+        metadata={
+            "env": "SENTIMETER_DATABASE_URL",
+            "doc": "SQLAlchemy URL; default SQLite `sentimeter.db` in the data dir. "
+            "PostgreSQL: `postgresql+psycopg://user@host/db`.",
+        },
+    )
+    master_key: str = field(
+        default="",
+        repr=False,
+        metadata={
+            "env": "SENTIMETER_MASTER_KEY",
+            "doc": "Master key as `id:base64(32 bytes)`; required outside the embedded default.",
+        },
+    )
+    master_key_file: str = field(
+        default="",
+        metadata={
+            "env": "SENTIMETER_MASTER_KEY_FILE",
+            "doc": "File holding the master key (same format); default `<data dir>/master.key` "
+            "for the embedded default, generated on first start.",
+        },
+    )
+    base_url: str = field(
+        default="http://127.0.0.1:8000",
+        metadata={"env": "SENTIMETER_BASE_URL", "doc": "Public address printed on code cards."},
+    )
+    k_min: int = field(
+        default=5,
+        metadata={
+            "env": "SENTIMETER_MIN_K",
+            "doc": "Organisation-wide minimum group size k (floor 5; may be raised, never lowered).",
+        },
+    )
+    cookie_secure: bool = field(
+        default=False,
+        metadata={
+            "env": "SENTIMETER_COOKIE_SECURE",
+            "doc": "Send cookies only over https; default true outside the embedded default.",
+        },
+    )
+    session_hours: int = field(
+        default=8,
+        metadata={"env": "SENTIMETER_SESSION_HOURS", "doc": "Hours before a login expires."},
+    )
+    retention_days: int = field(
+        default=730,
+        metadata={
+            "env": "SENTIMETER_RETENTION_DAYS",
+            "doc": "Days after close before a round's data keys are destroyed by `retention run`.",
+        },
+    )
+    max_body_bytes: int = field(
+        default=64 * 1024,
+        metadata={"env": "SENTIMETER_MAX_BODY_BYTES", "doc": "Largest request body accepted."},
+    )
+    log_level: str = field(
+        default="info",
+        metadata={"env": "SENTIMETER_LOG_LEVEL", "doc": "Log level (answer routes never log IPs)."},
+    )
+
+    @property
+    def embedded(self) -> bool:
+        """The embedded default: SQLite in the data dir and no key given from outside."""
+        return not self.database_url and not self.master_key and not self.master_key_file
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'sentimeter.db').as_posix()}"
+
+    @property
+    def key_file(self) -> Path | None:
+        if self.master_key:
+            return None
+        if self.master_key_file:
+            return Path(self.master_key_file)
+        if self.embedded:
+            return self.data_dir / "master.key"
+        return None
+
+
+def settings_from_env() -> Settings:
+    """Build settings from ``os.environ``; raise SettingsError on anything malformed."""
+    k_min = _int("SENTIMETER_MIN_K", 5, minimum=5)
+    database_url = os.environ.get("SENTIMETER_DATABASE_URL", "").strip()
+    master_key = os.environ.get("SENTIMETER_MASTER_KEY", "").strip()
+    master_key_file = os.environ.get("SENTIMETER_MASTER_KEY_FILE", "").strip()
+    embedded = not database_url and not master_key and not master_key_file
+    settings = Settings(
+        data_dir=Path(os.environ.get("SENTIMETER_DATA_DIR", "var")),
+        database_url=database_url,
+        master_key=master_key,
+        master_key_file=master_key_file,
+        base_url=os.environ.get("SENTIMETER_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        k_min=k_min,
+        cookie_secure=_bool("SENTIMETER_COOKIE_SECURE", not embedded),
+        session_hours=_int("SENTIMETER_SESSION_HOURS", 8, minimum=1),
+        retention_days=_int("SENTIMETER_RETENTION_DAYS", 730, minimum=1),
+        max_body_bytes=_int("SENTIMETER_MAX_BODY_BYTES", 64 * 1024, minimum=4096),
+        log_level=os.environ.get("SENTIMETER_LOG_LEVEL", "info").lower(),
+    )
+    if database_url and not (master_key or master_key_file):
+        raise SettingsError(
+            "SENTIMETER_DATABASE_URL is set but no master key was given. Set SENTIMETER_MASTER_KEY "
+            "or SENTIMETER_MASTER_KEY_FILE (create one with `sentimeter keys generate`)."
+        )
+    return settings
+
+
+def documented_env_vars() -> list[tuple[str, str]]:
+    """(variable, description) pairs for the README table and its test."""
+    return [(f.metadata["env"], f.metadata["doc"]) for f in fields(Settings)]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings for this process, read once."""
+    return settings_from_env()

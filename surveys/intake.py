@@ -1,0 +1,167 @@
+"""Answer intake: check a token, validate answers, seal and store them in one transaction.
+
+A refused answer never uses up the code and never leaves a half-written row: the code is
+marked used, the ratings and the (separate, scrubbed) comment are inserted, and the caller
+commits all of it together or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from sentimeter.models import AccessCode, Comment, Response, Round, random_id, utcnow
+from sentimeter.vault import Vault, response_aad
+from surveys.codes import find_code
+from surveys.instrument import Instrument, load_instrument
+from surveys.messages import message
+from surveys.scrub import scrub_comment
+
+COMMENT_MAX = 2000
+
+
+class TokenProblem(Exception):
+    """The token cannot be used; ``kind`` is unknown (404), used (409) or closed (410)."""
+
+    status_by_kind = {"unknown": 404, "used": 409, "closed": 410, "not_open": 410}
+
+    def __init__(self, kind: str, lang: str = "nl") -> None:
+        super().__init__(message(f"token_{kind}", lang))
+        self.kind = kind
+        self.status = self.status_by_kind[kind]
+
+
+class AnswerProblems(Exception):
+    """Validation failed; ``errors`` maps a field (item id, ``comment`` or ``answers``) to a message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """What a valid token opens: the round, the team and the instrument."""
+
+    code_hash: str
+    round: Round
+    unit_code: str
+    instrument: Instrument
+
+
+def resolve_token(session: Session, vault: Vault, token: str, lang: str = "nl") -> Ticket:
+    code = find_code(session, vault, token)
+    if code is None:
+        raise TokenProblem("unknown", lang)
+    round_ = session.get(Round, code.round_id)
+    if round_ is None:
+        raise TokenProblem("unknown", lang)
+    if round_.state == "draft":
+        raise TokenProblem("not_open", lang)
+    if round_.state == "closed" or (round_.closes_at is not None and round_.closes_at <= utcnow()):
+        raise TokenProblem("closed", lang)
+    if code.used:
+        raise TokenProblem("used", lang)
+    return Ticket(code_hash=code.code_hash, round=round_, unit_code=code.unit_code,
+                  instrument=load_instrument(round_.instrument, round_.version))
+
+
+def validate_answers(instrument: Instrument, answers: Any, comment: Any,
+                     lang: str = "nl") -> tuple[dict[str, int], str | None]:
+    """Clean answers and comment, or raise AnswerProblems with one message per field."""
+    errors: dict[str, str] = {}
+    if not isinstance(answers, Mapping):
+        raise AnswerProblems({"answers": message("answers_not_object", lang)})
+    clean: dict[str, int] = {}
+    known = {item.id: item for item in instrument.items}
+    for item_id, raw in answers.items():
+        item = known.get(str(item_id))
+        if item is None:
+            errors[str(item_id)[:64]] = message("unknown_item", lang)
+            continue
+        if raw is None or raw == "":
+            continue  # skipped, which is always allowed
+        value = _as_int(raw)
+        if value is None or value not in item.values:
+            errors[item.id] = message("not_an_option", lang)
+            continue
+        clean[item.id] = value
+    text = _clean_comment(comment, instrument, lang, errors)
+    if not errors and not any(not known[i].cut for i in clean):
+        errors["answers"] = message("nothing_answered", lang)
+    if errors:
+        raise AnswerProblems(errors)
+    return clean, text
+
+
+def _as_int(raw: Any) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit() and len(raw) < 6:
+        return int(raw.strip())
+    return None
+
+
+def _clean_comment(comment: Any, instrument: Instrument, lang: str,
+                   errors: dict[str, str]) -> str | None:
+    if comment is None or comment == "":
+        return None
+    if not isinstance(comment, str):
+        errors["comment"] = message("comment_not_text", lang)
+        return None
+    if not instrument.comment.enabled:
+        errors["comment"] = message("comment_not_allowed", lang)
+        return None
+    limit = min(instrument.comment.max_length, COMMENT_MAX)
+    if len(comment) > limit:
+        errors["comment"] = message("comment_too_long", lang).format(limit=limit, length=len(comment))
+        return None
+    stripped = comment.strip()
+    return stripped or None
+
+
+def submit(session: Session, vault: Vault, *, token: str, answers: Any, comment: Any = None,
+           lang: str = "nl") -> Ticket:
+    """Validate, mark the code used, seal and add the rows; the caller commits.
+
+    The conditional UPDATE makes two simultaneous submissions of one code race safely:
+    exactly one sees a row change, the other gets ``used``.
+    """
+    ticket = resolve_token(session, vault, token, lang)
+    clean, text = validate_answers(ticket.instrument, answers, comment, lang)
+    scrubbed = scrub_comment(text, lang) if text else None
+    claimed = session.execute(
+        update(AccessCode)
+        .where(AccessCode.code_hash == ticket.code_hash)  # type: ignore[arg-type]
+        .where(AccessCode.used == False)  # type: ignore[arg-type]  # noqa: E712
+        .values(used=True)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise TokenProblem("used", lang)
+    round_id = ticket.round.id
+    assert round_id is not None
+    key = vault.data_key(session, round_id=round_id, unit_code=ticket.unit_code, create=True)
+    assert key is not None
+    _add_sealed(session, vault, key, Response, ticket, {"a": clean})
+    if scrubbed:
+        _add_sealed(session, vault, key, Comment, ticket, {"c": scrubbed})
+    session.flush()
+    return ticket
+
+
+def _add_sealed(session: Session, vault: Vault, key: bytes, model: type[Response] | type[Comment],
+                ticket: Ticket, payload: dict[str, Any]) -> None:
+    rid = random_id()
+    assert ticket.round.id is not None
+    kind = "r" if model is Response else "c"
+    aad = response_aad(instrument=ticket.instrument.id, version=ticket.instrument.version,
+                       round_id=ticket.round.id, unit_code=ticket.unit_code, rid=f"{kind}:{rid}")
+    blob = vault.seal(key, json.dumps(payload, separators=(",", ":")).encode(), aad)
+    session.add(model(id=rid, round_id=ticket.round.id, unit_code=ticket.unit_code, sealed=blob))

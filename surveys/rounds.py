@@ -1,0 +1,118 @@
+"""Rounds: created as a draft, frozen when opened, ended when closed."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from sentimeter.models import AccessCode, Comment, Response, Round, Unit, utcnow
+from surveys.instrument import InstrumentError, available_instruments, load_instrument
+
+K_FLOOR = 5
+
+
+class RoundError(ValueError):
+    """A round operation that is not allowed; the message says why and what to do."""
+
+
+def create_round(session: Session, *, instrument: str, unit_code: str, k: int = K_FLOOR,
+                 k_min: int = K_FLOOR, name: str | None = None, opens_at: datetime | None = None,
+                 closes_at: datetime | None = None, interim: bool = False,
+                 version: int | None = None) -> Round:
+    """Create a draft round; k is never below the floor or the organisation's minimum."""
+    floor = max(K_FLOOR, k_min)
+    if k < floor:
+        raise RoundError(f"k must be at least {floor}; got {k}.")
+    try:
+        spec = load_instrument(instrument, version)
+    except (InstrumentError, KeyError, FileNotFoundError) as exc:
+        known = ", ".join(sorted({i for i, _ in available_instruments()}))
+        raise RoundError(f"Unknown instrument {instrument!r}; choose one of {known}.") from exc
+    if session.get(Unit, unit_code) is None:
+        raise RoundError(f"Unknown unit {unit_code!r}; import the organisation first.")
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise RoundError("The round must close after it opens.")
+    round_ = Round(name=name or f"{spec.name['nl']} {utcnow():%Y-%m-%d}", instrument=spec.id,
+                   version=spec.version, unit_code=unit_code, k=k, interim=interim,
+                   opens_at=opens_at, closes_at=closes_at)
+    session.add(round_)
+    session.flush()
+    return round_
+
+
+def get_round(session: Session, round_id: int) -> Round:
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        raise RoundError(f"There is no round {round_id}.")
+    return round_
+
+
+def open_round(session: Session, round_id: int) -> Round:
+    """Open a draft; from now on its settings cannot change."""
+    round_ = get_round(session, round_id)
+    if round_.state != "draft":
+        raise RoundError(f"Round {round_id} is {round_.state}; only a draft can be opened.")
+    round_.state, round_.opened_at = "open", utcnow()
+    session.add(round_)
+    session.flush()
+    return round_
+
+
+def update_round(session: Session, round_id: int, **changes: object) -> Round:
+    """Change settings of a draft; an opened round is frozen."""
+    round_ = get_round(session, round_id)
+    if round_.state != "draft":
+        raise RoundError(f"Round {round_id} is {round_.state}: its settings are frozen.")
+    allowed = {"name", "k", "opens_at", "closes_at", "interim"}
+    for key, value in changes.items():
+        if key not in allowed:
+            raise RoundError(f"{key} cannot be changed.")
+        if key == "k" and (not isinstance(value, int) or value < K_FLOOR):
+            raise RoundError(f"k must be at least {K_FLOOR}.")
+        setattr(round_, key, value)
+    session.add(round_)
+    session.flush()
+    return round_
+
+
+def close_round(session: Session, round_id: int) -> Round:
+    """End a round and rewrite its rows in random order, so storage order reveals nothing."""
+    round_ = get_round(session, round_id)
+    if round_.state != "open":
+        raise RoundError(f"Round {round_id} is {round_.state}; only an open round can be closed.")
+    round_.state, round_.closed_at = "closed", utcnow()
+    session.add(round_)
+    shuffle_rows(session, round_id)
+    session.flush()
+    return round_
+
+
+def shuffle_rows(session: Session, round_id: int) -> None:
+    """Delete and re-insert responses, comments and codes of a round in random order."""
+    rng = random.Random(secrets.token_bytes(32))  # noqa: S311  (seeded from the OS CSPRNG)
+    for model in (Response, Comment, AccessCode):
+        rows = [dict(r.model_dump()) for r in session.exec(select(model).where(
+            model.round_id == round_id))]  # type: ignore[attr-defined]
+        if model is Response:
+            for row in rows:
+                row["batch"] = None
+        rng.shuffle(rows)
+        session.execute(delete(model).where(model.round_id == round_id))  # type: ignore[attr-defined]
+        session.flush()
+        for row in rows:
+            session.add(model(**row))
+        session.flush()
+
+
+def rounds_due(session: Session, now: datetime | None = None) -> tuple[list[int], list[int]]:
+    """Rounds whose schedule says they should open or close now."""
+    now = now or utcnow()
+    to_open = [r.id for r in session.exec(select(Round).where(Round.state == "draft"))
+               if r.opens_at is not None and r.opens_at <= now and r.id is not None]
+    to_close = [r.id for r in session.exec(select(Round).where(Round.state == "open"))
+                if r.closes_at is not None and r.closes_at <= now and r.id is not None]
+    return to_open, to_close

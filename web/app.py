@@ -1,0 +1,101 @@
+"""The composition root: one ``create_app`` builds every config and registers controllers.
+
+uvicorn runs it as a factory (``web.app:create_app``). The app holds no state between
+requests beyond the runtime (engine and vault), so any number of workers can serve it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from sqlmodel import Session
+
+from sentimeter.runtime import Runtime, open_runtime
+from sentimeter.settings import Settings, get_settings
+from web.controllers.api import AuthApi, ReportApi, SurveyApi
+from web.controllers.dashboard import DashboardController
+from web.controllers.login import LoginController
+from web.controllers.public import PublicController
+from web.controllers.survey import SurveyController
+from web.pages import page
+from web.security import headers_middleware_factory
+from web.state import provide_db, provide_runtime
+
+WEB_DIR = Path(__file__).parent
+
+
+def _secret(runtime: Runtime, name: str) -> bytes:
+    """Installation secrets live wrapped in the database, shared by every worker."""
+    with Session(runtime.engine) as session:
+        value = runtime.vault.secret(session, name)
+        session.commit()
+    return value
+
+
+def _templates() -> TemplateConfig[JinjaTemplateEngine]:
+    env = Environment(loader=FileSystemLoader(WEB_DIR / "templates"),
+                      autoescape=select_autoescape(default=True),
+                      extensions=["jinja2.ext.i18n"])
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
+
+
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def _not_authorized(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
+    if _wants_html(request):
+        return Redirect(f"/login?next={request.url.path}", status_code=303)
+    return Response({"status_code": 401, "detail": exc.detail}, status_code=401)
+
+
+def _forbidden(request: Request[Any, Any, Any], exc: PermissionDeniedException) -> Response[Any]:
+    if _wants_html(request):
+        return page(request, "error.html", status_code=403, status=403,  # type: ignore[return-value]
+                    detail=exc.detail)
+    return Response({"status_code": 403, "detail": exc.detail}, status_code=403)
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Litestar:
+    """Build the Litestar app for ``settings`` (or an already opened ``runtime``)."""
+    if runtime is None:
+        runtime = open_runtime(settings or get_settings(), create=True)
+    settings = runtime.settings
+    session_secret = hashlib.sha256(_secret(runtime, "session") + b"cookie").digest()
+    csrf_secret = _secret(runtime, "csrf").hex()
+    session_config = CookieBackendConfig(secret=session_secret, max_age=3600 * settings.session_hours,
+                                         httponly=True, secure=settings.cookie_secure,
+                                         samesite="lax", key="sentimeter_session")
+    csrf = CSRFConfig(secret=csrf_secret, cookie_secure=settings.cookie_secure,
+                      cookie_samesite="lax", exclude=["/api/v1/responses", "/s/"])
+    return Litestar(
+        route_handlers=[PublicController, SurveyController, LoginController, DashboardController,
+                        SurveyApi, AuthApi, ReportApi,
+                        create_static_files_router(path="/static", directories=[WEB_DIR / "static"],
+                                                   opt={"public": True})],
+        dependencies={"db": Provide(provide_db, sync_to_thread=False),
+                      "runtime": Provide(provide_runtime, sync_to_thread=False)},
+        state=State({"runtime": runtime}),
+        middleware=[session_config.middleware, headers_middleware_factory(settings.cookie_secure)],
+        csrf_config=csrf,
+        template_config=_templates(),
+        openapi_config=OpenAPIConfig(title="Sentimeter", version="1", path="/schema"),
+        exception_handlers={NotAuthorizedException: _not_authorized,
+                            PermissionDeniedException: _forbidden},
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+    )

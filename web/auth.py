@@ -1,0 +1,87 @@
+"""Who is asking: the session cookie, the viewer it names, and guards (one rule each)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from sqlmodel import Session
+
+from analysis.reports import Viewer
+from sentimeter.models import User
+
+FIGURE_ROLES = frozenset({"team_leader", "unit_leader", "analyst"})
+COMPARE_ROLES = frozenset({"unit_leader", "analyst"})
+ADMIN_ROLES = frozenset({"admin"})
+
+
+def log_in(request: Request[Any, Any, Any], user: User, hours: int) -> None:
+    """Start a session; it names the account, its role and the logout generation."""
+    request.set_session({"uid": user.id, "role": user.role, "v": user.session_version,
+                         "exp": int(time.time()) + 3600 * hours})
+
+
+def log_out(request: Request[Any, Any, Any]) -> None:
+    request.clear_session()
+
+
+def session_user(connection: ASGIConnection[Any, Any, Any, Any], db: Session) -> User | None:
+    """The logged-in account, if the session is valid, unexpired and not logged out everywhere."""
+    data = connection.scope.get("session") or {}
+    if not isinstance(data, dict) or "uid" not in data:
+        return None
+    if int(data.get("exp", 0)) < time.time():
+        return None
+    user = db.get(User, data["uid"])
+    if user is None or user.session_version != data.get("v") or user.role != data.get("role"):
+        return None
+    return user
+
+
+def viewer_of(user: User) -> Viewer:
+    return Viewer(email=user.email, role=user.role, unit_code=user.unit_code)
+
+
+def _role(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    data = connection.scope.get("session") or {}
+    if not isinstance(data, dict) or int(data.get("exp", 0)) < time.time():
+        return None
+    role = data.get("role")
+    return role if isinstance(role, str) else None
+
+
+def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Any signed-in account."""
+    if _role(connection) is None:
+        raise NotAuthorizedException("Log in first.")
+
+
+def requires_figures(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Leaders and analysts see reports; administrators do not."""
+    role = _role(connection)
+    if role is None:
+        raise NotAuthorizedException("Log in first.")
+    if role not in FIGURE_ROLES:
+        raise PermissionDeniedException("Your account manages the platform and sees no results.")
+
+
+def requires_compare(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Comparing units is for unit leaders and the opgaveteam."""
+    role = _role(connection)
+    if role is None:
+        raise NotAuthorizedException("Log in first.")
+    if role not in COMPARE_ROLES:
+        raise PermissionDeniedException("Comparing units is for unit leaders and analysts.")
+
+
+def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Administration is for administrators only."""
+    role = _role(connection)
+    if role is None:
+        raise NotAuthorizedException("Log in first.")
+    if role not in ADMIN_ROLES:
+        raise PermissionDeniedException("This page is for administrators.")

@@ -1,0 +1,168 @@
+"""JSON API under /api/v1 (OpenAPI at /schema), behind the same gate as the pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotAuthorizedException
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from analysis.reports import ReportDenied, ReportMissing, compare, unit_report
+from sentimeter.accounts import authenticate, locked_for
+from sentimeter.models import LEVELS
+from sentimeter.runtime import Runtime
+from surveys.intake import AnswerProblems, TokenProblem, resolve_token, submit
+from surveys.messages import message
+from web.auth import log_in, log_out, requires_compare, requires_figures, session_user, viewer_of
+from web.i18n import choose_lang
+from web.protection import protection_statement
+
+MAX_ANSWER_BODY = 16 * 1024
+
+
+def _error(status: int, detail: str, errors: dict[str, str] | None = None) -> Response[Any]:
+    body: dict[str, Any] = {"status_code": status, "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return Response(content=body, status_code=status)
+
+
+def _instrument_json(ticket: Any, lang: str) -> dict[str, Any]:
+    instrument = ticket.instrument
+    return {
+        "id": instrument.id, "version": instrument.version, "name": instrument.name[lang],
+        "items": [{"id": i.id, "type": i.type, "text": i.prompt(lang), "scale": i.scale,
+                   "optional_about_you": i.cut,
+                   "options": [{"value": o.value, "label": o.text(lang)} for o in i.options]}
+                  for i in instrument.items],
+    }
+
+
+class SurveyApi(Controller):
+    """Anonymous answering: the one-time token is the only credential."""
+
+    path = "/api/v1"
+    opt = {"exclude_from_csrf": True, "public": True}
+
+    @get("/surveys/{token:str}", sync_to_thread=True)
+    def survey(self, request: Request[Any, Any, Any], token: str, db: Session,
+               runtime: Runtime) -> Response[Any]:
+        """The instrument behind a code, the comment settings and the protection statement."""
+        lang = choose_lang(request)
+        try:
+            ticket = resolve_token(db, runtime.vault, token, lang)
+        except TokenProblem as problem:
+            return _error(problem.status, str(problem))
+        spec = ticket.instrument.comment
+        return Response(content={
+            "instrument": _instrument_json(ticket, lang),
+            "comment": {"enabled": spec.enabled, "max_length": min(spec.max_length, 2000),
+                        "prompt": spec.prompt[lang], "warning": spec.warning[lang]},
+            "protection": protection_statement(ticket.round.k, lang),
+            "round": {"name": ticket.round.name, "k": ticket.round.k},
+        })
+
+    @post("/responses", sync_to_thread=False, status_code=201)
+    async def respond(self, request: Request[Any, Any, Any], runtime: Runtime) -> Response[Any]:
+        """Store one answer. 404/409/410 for the code, 422 per field, never a 500."""
+        lang = choose_lang(request)
+        raw = await request.body()
+        if len(raw) > MAX_ANSWER_BODY:
+            return _error(413, message("malformed_body", lang))
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return _error(422, message("malformed_body", lang), {"body": message("malformed_body", lang)})
+        if not isinstance(body, dict) or not isinstance(body.get("token"), str):
+            return _error(422, message("malformed_body", lang), {"token": message("malformed_body", lang)})
+        from litestar.concurrency import sync_to_thread
+
+        return await sync_to_thread(_store_answer, runtime, body, lang)
+
+
+def _store_answer(runtime: Runtime, body: dict[str, Any], lang: str) -> Response[Any]:
+    with Session(runtime.engine, expire_on_commit=False) as db:
+        try:
+            submit(db, runtime.vault, token=body["token"], answers=body.get("answers"),
+                   comment=body.get("comment"), lang=lang)
+            db.commit()
+        except TokenProblem as problem:
+            db.rollback()
+            return _error(problem.status, str(problem))
+        except AnswerProblems as problems:
+            db.rollback()
+            return _error(422, "; ".join(problems.errors.values()), problems.errors)
+        except DBAPIError:
+            db.rollback()
+            return _error(503, message("unavailable", lang))
+    return Response(content={"status": "stored"}, status_code=201)
+
+
+class AuthApi(Controller):
+    """Log in and out for API clients (Litestar's CSRF convention applies)."""
+
+    path = "/api/v1/auth"
+
+    @post("/login", sync_to_thread=True)
+    def login(self, request: Request[Any, Any, Any], data: dict[str, Any], db: Session,
+              runtime: Runtime) -> Response[Any]:
+        email, password = str(data.get("email", ""))[:254], str(data.get("password", ""))
+        wait = locked_for(db, email)
+        if wait:
+            return Response(content={"detail": "Too many attempts; try again later."},
+                            status_code=429, headers={"Retry-After": str(wait)})
+        user = authenticate(db, email, password)
+        if user is None:
+            db.commit()
+            return _error(401, "Wrong e-mail address or password.")
+        log_in(request, user, runtime.settings.session_hours)
+        return Response(content={"email": user.email, "role": user.role, "unit": user.unit_code})
+
+    @post("/logout", sync_to_thread=False, status_code=200)
+    def logout(self, request: Request[Any, Any, Any]) -> dict[str, str]:
+        log_out(request)
+        return {"status": "logged out"}
+
+
+class ReportApi(Controller):
+    """Gated reports: the viewer's part of the one publication."""
+
+    path = "/api/v1"
+
+    @get("/reports/{round_id:int}/{unit_code:str}", guards=[requires_figures],
+         sync_to_thread=True)
+    def report(self, request: Request[Any, Any, Any], round_id: int, unit_code: str,
+               db: Session, runtime: Runtime) -> Response[Any]:
+        user = session_user(request, db)
+        if user is None:
+            raise NotAuthorizedException("Log in first.")
+        try:
+            body = unit_report(db, runtime.vault, viewer_of(user), round_id, unit_code,
+                               choose_lang(request))
+        except ReportDenied as exc:
+            return _error(403, str(exc))
+        except ReportMissing as exc:
+            return _error(404, str(exc))
+        return Response(content=body)
+
+    @get("/compare/{round_id:int}", guards=[requires_compare], sync_to_thread=True)
+    def compare(self, request: Request[Any, Any, Any], round_id: int, db: Session,
+                runtime: Runtime, level: str = "eenheid") -> Response[Any]:
+        user = session_user(request, db)
+        if user is None:
+            raise NotAuthorizedException("Log in first.")
+        if level not in LEVELS:
+            return _error(400, f"level must be one of {', '.join(LEVELS)}")
+        try:
+            body = compare(db, runtime.vault, viewer_of(user), round_id, level,
+                           choose_lang(request))
+        except ReportDenied as exc:
+            return _error(403, str(exc))
+        except ReportMissing as exc:
+            return _error(404, str(exc))
+        return Response(content=body)
+
+

@@ -1,0 +1,51 @@
+"""Login and logout pages for leaders, analysts and administrators."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from sentimeter.accounts import authenticate, locked_for
+from sentimeter.runtime import Runtime
+from web.auth import log_in, log_out, session_user
+from web.pages import page
+
+LoginForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+class LoginController(Controller):
+    path = "/"
+    opt = {"public": True}
+
+    @get("/login", sync_to_thread=True)
+    def form(self, request: Request[Any, Any, Any], db: Session) -> Template | Redirect:
+        if session_user(request, db) is not None:
+            return Redirect("/dashboard", status_code=303)
+        return page(request, "login.html", email="", error=None)
+
+    @post("/login", sync_to_thread=True, status_code=303)
+    def submit(self, request: Request[Any, Any, Any], data: LoginForm, db: Session,
+               runtime: Runtime) -> Template | Redirect:
+        email, password = str(data.get("email", ""))[:254], str(data.get("password", ""))
+        wait = locked_for(db, email)
+        if wait:
+            response = page(request, "login.html", status_code=429, email=email,
+                            error="locked", wait_minutes=max(1, wait // 60))
+            response.headers["Retry-After"] = str(wait)
+            return response
+        user = authenticate(db, email, password)
+        if user is None:
+            db.commit()
+            return page(request, "login.html", status_code=401, email=email, error="wrong")
+        log_in(request, user, runtime.settings.session_hours)
+        return Redirect("/admin" if user.role == "admin" else "/dashboard", status_code=303)
+
+    @post("/logout", sync_to_thread=False, status_code=303)
+    def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        log_out(request)
+        return Redirect("/login", status_code=303)

@@ -1,0 +1,138 @@
+"""The officer's pages: enter a code, answer on one page, thank you.
+
+No account, no cookie needed, nothing about the respondent logged. The one-time code in
+the address is the credential, so the answer form is exempt from CSRF.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from sentimeter.models import Round
+from sentimeter.runtime import Runtime
+from surveys.codes import normalise_code
+from surveys.intake import AnswerProblems, Ticket, TokenProblem, resolve_token, submit
+from surveys.messages import message
+from surveys.scrub import SCRUB_NOTICE
+from web.i18n import choose_lang
+from web.pages import page
+
+log = logging.getLogger("sentimeter.intake")
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _answer_page(request: Request[Any, Any, Any], ticket: Ticket, token: str, *,
+                 values: dict[str, Any] | None = None, comment: str = "",
+                 errors: dict[str, str] | None = None, notice: str | None = None,
+                 status_code: int = 200) -> Template:
+    round_ = ticket.round
+    return page(request, "survey/answer.html", status_code=status_code,
+                instrument=ticket.instrument, comment_spec=ticket.instrument.comment,
+                values=values or {}, comment=comment, errors=errors or {}, token=token,
+                round_name=round_.name, k=round_.k, notice=notice,
+                closes_at=round_.closes_at.strftime("%d-%m-%Y") if round_.closes_at else None)
+
+
+def _problem(request: Request[Any, Any, Any], problem: TokenProblem, token: str) -> Template:
+    return page(request, "survey/problem.html", status_code=problem.status,
+                problem=problem.kind, code=token if problem.kind == "unknown" else None)
+
+
+def _flatten(data: dict[str, Any]) -> dict[str, Any]:
+    """Repeated form fields keep their last value; an empty radio is a skip."""
+    return {k: (v[-1] if isinstance(v, list) and v else v) for k, v in data.items()}
+
+
+class SurveyController(Controller):
+    """/s: answering with a code from a card or a personal link."""
+
+    path = "/s"
+    exclude_from_csrf = True
+    opt = {"exclude_from_csrf": True, "public": True}
+
+    @get("/", sync_to_thread=False)
+    def enter_code(self, request: Request[Any, Any, Any], code: str | None = None
+                   ) -> Template | Redirect:
+        if code:
+            normal = normalise_code(code)
+            if normal:
+                return Redirect(f"/s/{normal}", status_code=303)
+            return page(request, "survey/enter_code.html", status_code=400, code=code,
+                        error=message("token_unknown", choose_lang(request)))
+        return page(request, "survey/enter_code.html", code="", error=None)
+
+    @get("/{token:str}", sync_to_thread=True)
+    def show(self, request: Request[Any, Any, Any], token: str, db: Session,
+             runtime: Runtime) -> Template:
+        lang = choose_lang(request)
+        try:
+            ticket = resolve_token(db, runtime.vault, token, lang)
+        except TokenProblem as problem:
+            return _problem(request, problem, token)
+        return _answer_page(request, ticket, token)
+
+    @post("/{token:str}", sync_to_thread=True, status_code=303)
+    def answer(self, request: Request[Any, Any, Any], token: str, data: FormData, db: Session,
+               runtime: Runtime) -> Template | Redirect:
+        lang = choose_lang(request)
+        fields = _flatten(data)
+        comment = str(fields.pop("comment", "") or "")
+        fields.pop("_csrf_token", None)
+        try:
+            ticket = submit(db, runtime.vault, token=token, answers=fields, comment=comment,
+                            lang=lang)
+            db.commit()  # explicit: the thank-you page must mean "stored"
+        except TokenProblem as problem:
+            db.rollback()
+            return _problem(request, problem, token)
+        except AnswerProblems as problems:
+            db.rollback()
+            ticket = resolve_token(db, runtime.vault, token, lang)
+            return _answer_page(request, ticket, token, values=_valid_values(fields),
+                                comment=comment, errors=problems.errors, status_code=422)
+        except DBAPIError:
+            db.rollback()
+            log.warning("answer not stored: database unavailable")
+            return _unavailable(request, db, runtime, token, fields, comment, lang)
+        return Redirect(f"/s/done?r={ticket.round.id}&c={1 if comment.strip() else 0}",
+                        status_code=303)
+
+    @get("/done", sync_to_thread=True)
+    def thanks(self, request: Request[Any, Any, Any], db: Session, r: int | None = None,
+               c: int = 0) -> Template:
+        lang = choose_lang(request)
+        round_ = db.get(Round, r) if r else None
+        return page(request, "survey/thanks.html",
+                    scrubbed_notice=SCRUB_NOTICE[lang] if c else None,
+                    k=round_.k if round_ else None,
+                    closes_at=round_.closes_at.strftime("%d-%m-%Y")
+                    if round_ and round_.closes_at else None)
+
+
+def _valid_values(fields: dict[str, Any]) -> dict[str, int]:
+    """Answers to re-check on the page after an error (only well-formed ones)."""
+    kept = {}
+    for key, value in fields.items():
+        if isinstance(value, str) and value.isdigit() and len(value) < 4:
+            kept[key] = int(value)
+    return kept
+
+
+def _unavailable(request: Request[Any, Any, Any], db: Session, runtime: Runtime, token: str,
+                 fields: dict[str, Any], comment: str, lang: str) -> Template:
+    """The database failed: keep every answer in the form and ask to send again."""
+    try:
+        ticket = resolve_token(db, runtime.vault, token, lang)
+    except (TokenProblem, DBAPIError):
+        return page(request, "survey/problem.html", status_code=503, problem="unavailable")
+    return _answer_page(request, ticket, token, values=_valid_values(fields), comment=comment,
+                        notice=message("unavailable", lang), status_code=503)
