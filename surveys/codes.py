@@ -7,8 +7,8 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
 
 from sentimeter.models import AccessCode, Round
 from sentimeter.vault import Vault
@@ -81,7 +81,8 @@ class CodeCount:
 def code_counts(session: Session, round_id: int) -> list[CodeCount]:
     """Issued and used codes per team: for administrators and the publication, not leaders."""
     rows = session.exec(
-        select(AccessCode.unit_code, func.count(), func.sum(AccessCode.used))  # type: ignore[call-overload]
+        select(AccessCode.unit_code, func.count(),  # type: ignore[call-overload]
+               func.sum(case((col(AccessCode.used), 1), else_=0)))
         .where(AccessCode.round_id == round_id).group_by(AccessCode.unit_code)
     ).all()
     return [CodeCount(unit_code=u, issued=int(n), used=int(used or 0)) for u, n, used in rows]

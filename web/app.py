@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                         SurveyApi, AuthApi, ReportApi,
                         create_static_files_router(path="/static", directories=[WEB_DIR / "static"],
                                                    opt={"public": True})],
-        dependencies={"db": Provide(provide_db, sync_to_thread=False),
+        dependencies={"db": Provide(provide_db),
                       "runtime": Provide(provide_runtime, sync_to_thread=False)},
         state=State({"runtime": runtime}),
         middleware=[session_config.middleware, headers_middleware_factory(settings.cookie_secure)],

@@ -65,7 +65,7 @@ class SurveyApi(Controller):
             "round": {"name": ticket.round.name, "k": ticket.round.k},
         })
 
-    @post("/responses", sync_to_thread=False, status_code=201)
+    @post("/responses", status_code=201)
     async def respond(self, request: Request[Any, Any, Any], runtime: Runtime) -> Response[Any]:
         """Store one answer. 404/409/410 for the code, 422 per field, never a 500."""
         lang = choose_lang(request)
@@ -106,7 +106,7 @@ class AuthApi(Controller):
 
     path = "/api/v1/auth"
 
-    @post("/login", sync_to_thread=True)
+    @post("/login", sync_to_thread=True, status_code=200)
     def login(self, request: Request[Any, Any, Any], data: dict[str, Any], db: Session,
               runtime: Runtime) -> Response[Any]:
         email, password = str(data.get("email", ""))[:254], str(data.get("password", ""))

@@ -1,0 +1,205 @@
+"""Shared fixtures: a real database (SQLite file, and PostgreSQL when configured), the real
+app behind the litestar test client, a small organisation and named personas.
+
+Every test that takes ``runtime`` (or anything built on it) runs once on SQLite and once on
+PostgreSQL when ``SENTIMETER_TEST_DATABASE_URL`` is set; each PostgreSQL run gets its own
+schema, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import create_engine, text
+from sqlmodel import Session
+
+from sentimeter.accounts import create_user
+from sentimeter.db import session_scope
+from sentimeter.runtime import Runtime, open_runtime
+from sentimeter.settings import Settings
+from sentimeter.vault import generate_master_key
+from surveys.codes import issue_codes
+from surveys.org import OrgRow, import_org
+from surveys.rounds import create_round, open_round
+
+PG_URL = os.environ.get("SENTIMETER_TEST_DATABASE_URL", "").strip()
+PASSWORD = "correct-horse-battery-9"
+
+# A small force: korps > 2 eenheden > districts > basisteams > teams of various sizes.
+SMALL_ORG = [
+    ("NP", None, "korps", "Nationale Politie", 120),
+    ("E1", "NP", "eenheid", "Eenheid Een", 80),
+    ("E1-D1", "E1", "district", "District Een", 80),
+    ("E1-D1-B1", "E1-D1", "basisteam", "Basisteam Een", 50),
+    ("T-BIG", "E1-D1-B1", "team", "Team Groot", 20),
+    ("T-MID", "E1-D1-B1", "team", "Team Middel", 12),
+    ("T-SMALL", "E1-D1-B1", "team", "Team Klein", 4),
+    ("T-TINY", "E1-D1-B1", "team", "Team Mini", 3),
+    ("E1-D1-B2", "E1-D1", "basisteam", "Basisteam Twee", 30),
+    ("T-B2A", "E1-D1-B2", "team", "Team B2 A", 15),
+    ("T-B2B", "E1-D1-B2", "team", "Team B2 B", 15),
+    ("E2", "NP", "eenheid", "Eenheid Twee", 40),
+    ("E2-D1", "E2", "district", "District Twee", 40),
+    ("E2-D1-B1", "E2-D1", "basisteam", "Basisteam Drie", 40),
+    ("T-E2A", "E2-D1-B1", "team", "Team E2 A", 25),
+    ("T-E2B", "E2-D1-B1", "team", "Team E2 B", 15),
+]
+
+
+def _backends() -> list[Any]:
+    params: list[Any] = ["sqlite"]
+    params.append(pytest.param("postgresql", marks=pytest.mark.skipif(
+        not PG_URL, reason="SENTIMETER_TEST_DATABASE_URL not set")))
+    return params
+
+
+@pytest.fixture(params=_backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(backend: str, tmp_path: Path) -> Iterator[Settings]:
+    """Settings for a fresh database on the chosen backend."""
+    if backend == "sqlite":
+        yield Settings(data_dir=tmp_path / "var", base_url="http://testserver")
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    key = generate_master_key()
+    yield Settings(data_dir=tmp_path / "var", database_url=url, master_key=key.serialise(),
+                   base_url="http://testserver")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = open_runtime(settings, create=True)
+    yield rt
+    rt.engine.dispose()
+
+
+@pytest.fixture
+def db(runtime: Runtime) -> Iterator[Session]:
+    with session_scope(runtime.engine) as session:
+        yield session
+
+
+@pytest.fixture
+def org(runtime: Runtime) -> list[OrgRow]:
+    rows = [OrgRow(*row) for row in SMALL_ORG]
+    with session_scope(runtime.engine) as session:
+        import_org(session, rows)
+    return rows
+
+
+@pytest.fixture
+def app(runtime: Runtime) -> Any:
+    from web.app import create_app
+
+    return create_app(runtime=runtime)
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient[Any]]:
+    with TestClient(app=app) as test_client:
+        yield test_client
+
+
+@dataclass
+class Persona:
+    email: str
+    role: str
+    unit: str
+
+
+PERSONAS = {
+    "alice_team_leader": Persona("alice@politie.test", "team_leader", "T-BIG"),
+    "tom_small_team_leader": Persona("tom@politie.test", "team_leader", "T-SMALL"),
+    "dave_district_leader": Persona("dave@politie.test", "unit_leader", "E1-D1"),
+    "bea_basisteam_leader": Persona("bea@politie.test", "unit_leader", "E1-D1-B1"),
+    "bob_analyst": Persona("bob@politie.test", "analyst", "NP"),
+    "ada_admin": Persona("ada@politie.test", "admin", "NP"),
+}
+
+
+@pytest.fixture
+def personas(runtime: Runtime, org: list[OrgRow]) -> dict[str, Persona]:
+    with session_scope(runtime.engine) as session:
+        for persona in PERSONAS.values():
+            create_user(session, email=persona.email, role=persona.role, unit_code=persona.unit,
+                        password=PASSWORD)
+    return PERSONAS
+
+
+def login(client: TestClient[Any], persona: Persona) -> None:
+    """Log in through the API with Litestar's CSRF convention."""
+    client.cookies.clear()
+    client.get("/login")
+    token = client.cookies.get("csrftoken")
+    response = client.post("/api/v1/auth/login", json={"email": persona.email, "password": PASSWORD},
+                           headers={"x-csrftoken": token or ""})
+    assert response.status_code == 200, response.text
+
+
+def csrf_headers(client: TestClient[Any]) -> dict[str, str]:
+    if not client.cookies.get("csrftoken"):
+        client.get("/login")
+    return {"x-csrftoken": client.cookies.get("csrftoken") or ""}
+
+
+def open_round_with_codes(runtime: Runtime, *, instrument: str = "team-thermometer",
+                          unit: str = "NP", codes_per_team: dict[str, int] | None = None,
+                          k: int = 5, interim: bool = False) -> tuple[int, dict[str, list[str]]]:
+    """A round opened on ``unit`` with codes issued per team."""
+    codes_per_team = codes_per_team or {}
+    with session_scope(runtime.engine) as session:
+        round_ = create_round(session, instrument=instrument, unit_code=unit, k=k,
+                              interim=interim, name="Test round")
+        assert round_.id is not None
+        open_round(session, round_.id)
+        issued = {team: issue_codes(session, runtime.vault, round_id=round_.id, unit_code=team,
+                                    count=n) for team, n in codes_per_team.items()}
+        return round_.id, issued
+
+
+def random_answers(instrument_id: str, rng: random.Random, *, skip: float = 0.1) -> dict[str, int]:
+    from surveys.instrument import load_instrument
+
+    instrument = load_instrument(instrument_id)
+    answers: dict[str, int] = {}
+    for item in instrument.items:
+        if rng.random() < skip:
+            continue
+        answers[item.id] = rng.choice(sorted(item.values))
+    rated = [i.id for i in instrument.rated_items]
+    if not any(i in answers for i in rated):
+        answers[rated[0]] = 3 if instrument.item(rated[0]).type == "agree5" else 5
+    return answers
+
+
+def answer_all(runtime: Runtime, codes: dict[str, list[str]], instrument: str,
+               counts: dict[str, int], seed: int = 1, comment: str | None = None) -> None:
+    """Submit ``counts[team]`` answers per team through the real intake."""
+    from surveys.intake import submit
+
+    rng = random.Random(seed)
+    with session_scope(runtime.engine) as session:
+        for team, n in counts.items():
+            for token in codes[team][:n]:
+                submit(session, runtime.vault, token=token,
+                       answers=random_answers(instrument, rng), comment=comment)
