@@ -333,3 +333,15 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         from web.serve import run_server
 
         run_server(host=host, port=port, workers=1)
+
+
+def _register_operations() -> None:
+    """Operational command groups (keys, retention, backup, audit) live in cli_ops."""
+    try:
+        from sentimeter import cli_ops
+    except ImportError:
+        return
+    cli_ops.register(main)
+
+
+_register_operations()

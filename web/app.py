@@ -26,10 +26,11 @@ from sqlmodel import Session
 
 from sentimeter.runtime import Runtime, open_runtime
 from sentimeter.settings import Settings, get_settings
-from web.controllers.api import AuthApi, ReportApi, SurveyApi
+from web.controllers.api import AuthApi, SurveyApi
 from web.controllers.dashboard import DashboardController
 from web.controllers.login import LoginController
 from web.controllers.public import PublicController
+from web.controllers.reports_api import ReportApi
 from web.controllers.survey import SurveyController
 from web.pages import page
 from web.security import headers_middleware_factory

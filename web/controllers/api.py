@@ -6,17 +6,14 @@ import json
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotAuthorizedException
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from analysis.reports import ReportDenied, ReportMissing, compare, unit_report
 from sentimeter.accounts import authenticate, locked_for
-from sentimeter.models import LEVELS
 from sentimeter.runtime import Runtime
 from surveys.intake import AnswerProblems, TokenProblem, resolve_token, submit
 from surveys.messages import message
-from web.auth import log_in, log_out, requires_compare, requires_figures, session_user, viewer_of
+from web.auth import log_in, log_out
 from web.i18n import choose_lang
 from web.protection import protection_statement
 
@@ -125,44 +122,3 @@ class AuthApi(Controller):
     def logout(self, request: Request[Any, Any, Any]) -> dict[str, str]:
         log_out(request)
         return {"status": "logged out"}
-
-
-class ReportApi(Controller):
-    """Gated reports: the viewer's part of the one publication."""
-
-    path = "/api/v1"
-
-    @get("/reports/{round_id:int}/{unit_code:str}", guards=[requires_figures],
-         sync_to_thread=True)
-    def report(self, request: Request[Any, Any, Any], round_id: int, unit_code: str,
-               db: Session, runtime: Runtime) -> Response[Any]:
-        user = session_user(request, db)
-        if user is None:
-            raise NotAuthorizedException("Log in first.")
-        try:
-            body = unit_report(db, runtime.vault, viewer_of(user), round_id, unit_code,
-                               choose_lang(request))
-        except ReportDenied as exc:
-            return _error(403, str(exc))
-        except ReportMissing as exc:
-            return _error(404, str(exc))
-        return Response(content=body)
-
-    @get("/compare/{round_id:int}", guards=[requires_compare], sync_to_thread=True)
-    def compare(self, request: Request[Any, Any, Any], round_id: int, db: Session,
-                runtime: Runtime, level: str = "eenheid") -> Response[Any]:
-        user = session_user(request, db)
-        if user is None:
-            raise NotAuthorizedException("Log in first.")
-        if level not in LEVELS:
-            return _error(400, f"level must be one of {', '.join(LEVELS)}")
-        try:
-            body = compare(db, runtime.vault, viewer_of(user), round_id, level,
-                           choose_lang(request))
-        except ReportDenied as exc:
-            return _error(403, str(exc))
-        except ReportMissing as exc:
-            return _error(404, str(exc))
-        return Response(content=body)
-
-

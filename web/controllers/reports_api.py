@@ -1,0 +1,57 @@
+"""Gated report API: the viewer's part of the one publication, as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.exceptions import NotAuthorizedException
+from sqlmodel import Session
+
+from analysis.reports import ReportDenied, ReportMissing, compare, unit_report
+from sentimeter.models import LEVELS
+from sentimeter.runtime import Runtime
+from web.auth import requires_compare, requires_figures, session_user, viewer_of
+from web.controllers.api import _error
+from web.i18n import choose_lang
+
+
+class ReportApi(Controller):
+    """Gated reports: the viewer's part of the one publication."""
+
+    path = "/api/v1"
+
+    @get("/reports/{round_id:int}/{unit_code:str}", guards=[requires_figures],
+         sync_to_thread=True)
+    def report(self, request: Request[Any, Any, Any], round_id: int, unit_code: str,
+               db: Session, runtime: Runtime) -> Response[Any]:
+        user = session_user(request, db)
+        if user is None:
+            raise NotAuthorizedException("Log in first.")
+        try:
+            body = unit_report(db, runtime.vault, viewer_of(user), round_id, unit_code,
+                               choose_lang(request))
+        except ReportDenied as exc:
+            return _error(403, str(exc))
+        except ReportMissing as exc:
+            return _error(404, str(exc))
+        return Response(content=body)
+
+    @get("/compare/{round_id:int}", guards=[requires_compare], sync_to_thread=True)
+    def compare(self, request: Request[Any, Any, Any], round_id: int, db: Session,
+                runtime: Runtime, level: str = "eenheid") -> Response[Any]:
+        user = session_user(request, db)
+        if user is None:
+            raise NotAuthorizedException("Log in first.")
+        if level not in LEVELS:
+            return _error(400, f"level must be one of {', '.join(LEVELS)}")
+        try:
+            body = compare(db, runtime.vault, viewer_of(user), round_id, level,
+                           choose_lang(request))
+        except ReportDenied as exc:
+            return _error(403, str(exc))
+        except ReportMissing as exc:
+            return _error(404, str(exc))
+        return Response(content=body)
+
+
