@@ -45,10 +45,16 @@ lint: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(PY) -m benchmarks.run_all
 
-i18n: $(TEST_STAMP)
-	$(VENV)/bin/pybabel extract -F web/babel.cfg -o web/locale/messages.pot web/templates
-	$(VENV)/bin/pybabel update -i web/locale/messages.pot -d web/locale -l nl --no-fuzzy-matching
-	$(VENV)/bin/pybabel compile -d web/locale
+# Extract template strings, merge them into the Dutch catalogue (created on first run),
+# compile. Translate the new empty msgstr entries, then run it again to compile them.
+i18n: $(STAMP)
+	$(VENV)/bin/pybabel extract -F web/babel.cfg -o web/locale/messages.pot -w 100 \
+		--project=Sentimeter --version=0.1.0 web/templates
+	test -f web/locale/nl/LC_MESSAGES/messages.po || \
+		$(VENV)/bin/pybabel init -i web/locale/messages.pot -d web/locale -l nl
+	$(VENV)/bin/pybabel update -i web/locale/messages.pot -d web/locale -l nl \
+		--no-fuzzy-matching --ignore-obsolete -w 100
+	$(VENV)/bin/pybabel compile -d web/locale --statistics
 
 vendor:
 	npm ci --no-audit --no-fund

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -82,7 +83,8 @@ def _add_items(result: Aggregates, frame: pd.DataFrame, instrument: Instrument,
     long["value"] = long["value"].astype(int)
     team = long.groupby(["unit_code", "item", "value"]).size().rename("count").reset_index()
     rolled = _roll_up(team, pairs, ["item", "value"])["count"]
-    for (anc, item_id, value), count in rolled.items():
+    for key, count in rolled.items():
+        anc, item_id, value = cast(tuple[str, str, int], key)
         per_unit = result.item_counts[str(item_id)].setdefault(str(anc), {})
         per_unit[int(value)] = int(count)
     for item_id, per_unit_counts in result.item_counts.items():
@@ -90,19 +92,36 @@ def _add_items(result: Aggregates, frame: pd.DataFrame, instrument: Instrument,
 
 
 def person_scale_scores(frame: pd.DataFrame, instrument: Instrument) -> dict[str, pd.DataFrame]:
-    """Per scale: each respondent's mean 0-100 score and favourable share (NaN if skipped)."""
+    """Per scale: each respondent's mean 0-100 score and favourable share (NaN if skipped).
+
+    Plain numpy on purpose: this runs for every round, snapshot and cut, and pandas'
+    per-column ``map`` costs far more than the arithmetic.
+    """
     out: dict[str, pd.DataFrame] = {}
     for scale in instrument.scales:
         items = instrument.scale_items(scale.id)
         if not items:
             continue
-        scores = pd.DataFrame({i.id: frame[i.id].map(_score_map(i)) for i in items})
-        favs = pd.DataFrame({i.id: frame[i.id].map(_fav_map(i)) for i in items})
-        out[scale.id] = pd.DataFrame({
-            "score": scores.astype(float).mean(axis=1, skipna=True),
-            "fav": favs.astype(float).mean(axis=1, skipna=True),
-        })
+        values = [frame[i.id].to_numpy(dtype=float, na_value=np.nan) for i in items]
+        scores = np.column_stack([_lookup(v, _score_map(i)) for v, i in zip(values, items,
+                                                                          strict=True)])
+        favs = np.column_stack([_lookup(v, _fav_map(i)) for v, i in zip(values, items,
+                                                                       strict=True)])
+        answered = np.isfinite(scores).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[scale.id] = pd.DataFrame({
+                "score": np.nansum(scores, axis=1) / answered,
+                "fav": np.nansum(favs, axis=1) / answered,
+            }, index=frame.index)
     return out
+
+
+def _lookup(values: np.ndarray, mapping: Mapping[float, float]) -> np.ndarray:
+    """``mapping`` applied to an array of raw answers; NaN where skipped."""
+    result = np.full(values.shape, np.nan)
+    for raw, mapped in mapping.items():
+        result[values == raw] = mapped
+    return result
 
 
 def _score_map(item: Item) -> Mapping[float, float]:
@@ -115,15 +134,27 @@ def _fav_map(item: Item) -> Mapping[float, float]:
 
 def _add_scales(result: Aggregates, frame: pd.DataFrame, instrument: Instrument,
                 pairs: pd.DataFrame) -> None:
+    """Respondents, score sums and favourable sums per scale, rolled up in one merge."""
+    columns: dict[str, np.ndarray] = {}
     for scale_id, person in person_scale_scores(frame, instrument).items():
-        person = person.assign(unit_code=frame["unit_code"].to_numpy())
-        person = person[np.isfinite(person["score"].to_numpy(dtype=float))]
-        team = person.groupby("unit_code").agg(n=("score", "size"), score=("score", "sum"),
-                                               fav=("fav", "sum")).reset_index()
-        rolled = _roll_up(team, pairs, [])
-        result.scale_n[scale_id] = {str(u): int(v) for u, v in rolled["n"].items()}
-        result.scale_score[scale_id] = {str(u): float(v) for u, v in rolled["score"].items()}
-        result.scale_fav[scale_id] = {str(u): float(v) for u, v in rolled["fav"].items()}
+        score = person["score"].to_numpy(dtype=float)
+        answered = np.isfinite(score)
+        columns[f"n|{scale_id}"] = answered.astype(int)
+        columns[f"score|{scale_id}"] = np.where(answered, score, 0.0)
+        columns[f"fav|{scale_id}"] = np.where(answered, person["fav"].to_numpy(dtype=float), 0.0)
+    if not columns:
+        return
+    wide = pd.DataFrame(columns).assign(unit_code=frame["unit_code"].to_numpy())
+    team = wide.groupby("unit_code").sum().reset_index()
+    rolled: dict[str, dict[str, float]] = {
+        str(c): {str(u): float(v) for u, v in per_unit.items()}
+        for c, per_unit in _roll_up(team, pairs, []).to_dict().items()}
+    for scale_id in {c.split("|", 1)[1] for c in columns}:
+        counts = rolled[f"n|{scale_id}"]
+        units = [u for u, n in counts.items() if n > 0]
+        result.scale_n[scale_id] = {u: int(counts[u]) for u in units}
+        result.scale_score[scale_id] = {u: rolled[f"score|{scale_id}"][u] for u in units}
+        result.scale_fav[scale_id] = {u: rolled[f"fav|{scale_id}"][u] for u in units}
 
 
 def cut_focus(item: Item) -> int:

@@ -11,6 +11,8 @@ from analysis import charts
 from analysis.starters import ScaleResult, Starter, choose_starters
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+NO_DATA_REASONS = ("no_responses", "no_answers", "not_in_round")
+TREND_COLUMNS = 3
 
 
 def item_bars_for(report: dict[str, Any]) -> list[charts.ItemBar]:
@@ -41,16 +43,89 @@ def starters_for(report: dict[str, Any], lang: str) -> list[Starter]:
 
 
 def heat_cells(comparison: dict[str, Any]) -> list[charts.HeatCell]:
+    """Comparison rows as heatmap cells: nobody answered is "no data", hidden is "suppressed"."""
     cells = []
     for row in comparison["rows"]:
         if row["suppressed"]:
-            state = "no_data" if row["reason"] in ("no_responses", "no_answers") else "suppressed"
+            state = "no_data" if row["reason"] in NO_DATA_REASONS else "suppressed"
             cells.append(charts.HeatCell(unit=row["unit_name"], scale=row["scale_name"],
                                          score=None, state=state))  # type: ignore[arg-type]
         else:
             cells.append(charts.HeatCell(unit=row["unit_name"], scale=row["scale_name"],
-                                         score=row["score"], state="shown"))
+                                         score=row["mean"], state="shown"))
     return cells
+
+
+def heatmap_chart(comparison: dict[str, Any], lang: str) -> Any:
+    return charts.heatmap(heat_cells(comparison), lang=lang)
+
+
+def heatmap_summary(comparison: dict[str, Any], lang: str) -> str:
+    return charts.summary_heatmap(heat_cells(comparison), lang=lang)
+
+
+def trend_points(trend: dict[str, Any]) -> list[charts.TrendPoint]:
+    """Trend rows as chart points; an unpublished round keeps its place with no score."""
+    return [charts.TrendPoint(series=p["series_name"], round_label=p["round_label"],
+                              order=p["order"], score=p["score"]) for p in trend["points"]]
+
+
+def trend_chart(trend: dict[str, Any], lang: str) -> Any:
+    return charts.trend_multiples(trend_points(trend), lang=lang, columns=TREND_COLUMNS)
+
+
+def trend_summary(trend: dict[str, Any], lang: str) -> str:
+    return charts.summary_trend(trend_points(trend), lang=lang)
+
+
+def trend_table(trend: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per series with one cell per round (None where the round was not shown)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for p in trend["points"]:
+        row = rows.setdefault(p["series"], {"series": p["series"], "name": p["series_name"],
+                                            "scores": {}})
+        row["scores"][p["round_id"]] = p["score"]
+    return list(rows.values())
+
+
+def strongest_weakest(report: dict[str, Any], count: int = 3) -> dict[str, list[dict[str, Any]]]:
+    """The statements with the highest and lowest share favourable (shown ones only).
+
+    With fewer than two shown statements there is nothing to contrast, so both lists stay
+    empty; the lists never overlap.
+    """
+    shown = [i for i in report["items"] if not i["suppressed"] and i["favourable"] is not None]
+    if len(shown) < 2:
+        return {"strongest": [], "weakest": []}
+    ranked = sorted(shown, key=lambda i: (-i["favourable"], i["id"]))
+    take = min(count, len(ranked) // 2)
+    return {"strongest": ranked[:take], "weakest": list(reversed(ranked[-take:]))}
+
+
+def compare_table(comparison: dict[str, Any]) -> list[dict[str, Any]]:
+    """The comparison as one row per unit (scales as columns), in tree order.
+
+    ``states`` says per scale whether the cell is "published", "suppressed" or "no_data";
+    a unit's ``status`` is "published" when any of its cells is.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    for r in comparison["rows"]:
+        row = rows.setdefault(r["unit"], {"code": r["unit"], "name": r["unit_name"],
+                                          "level": comparison["level"], "responses": None,
+                                          "scales": {}, "states": {}, "reasons": {}})
+        if r["suppressed"]:
+            row["reasons"][r["scale"]] = r["reason"]
+            row["states"][r["scale"]] = ("no_data" if r["reason"] in NO_DATA_REASONS
+                                         else "suppressed")
+        else:
+            row["scales"][r["scale"]] = r["mean"]
+            row["states"][r["scale"]] = "published"
+            row["responses"] = max(row["responses"] or 0, r["responses"] or 0)
+    for row in rows.values():
+        states = set(row["states"].values())
+        row["status"] = ("published" if "published" in states
+                         else "suppressed" if "suppressed" in states else "no_data")
+    return list(rows.values())
 
 
 def safe_cell(value: Any) -> Any:
@@ -69,13 +144,13 @@ def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return out.getvalue()
 
 
-def report_csv(report: dict[str, Any]) -> str:
+def report_csv(report: dict[str, Any], trend: dict[str, Any] | None = None) -> str:
     """Exactly what the unit page shows: suppressed cells empty, with a reason."""
     header = ["unit", "round", "kind", "id", "text", "responses", "mean", "favourable_pct",
               "score", "suppressed", "reason"]
     unit, round_id = report["unit"]["code"], report["round"]["id"]
     rows: list[list[Any]] = []
-    if report["suppressed"]:
+    if report["suppressed"] or not report["released"]:
         rows.append([unit, round_id, "unit", unit, report["unit"]["name"], None, None, None,
                      None, True, report["reason"]])
         return to_csv(header, rows)
@@ -87,12 +162,21 @@ def report_csv(report: dict[str, Any]) -> str:
     for i in report["items"]:
         rows.append([unit, round_id, "item", i["id"], i["text"], i["n"], i["mean"],
                      i["favourable"], None, i["suppressed"], i["reason"]])
+    for mark in report["benchmarks"]:
+        for s in report["scales"]:
+            score = mark["scales"].get(s["id"])
+            rows.append([mark["code"], round_id, "benchmark", s["id"], mark["name"], None, None,
+                         None, score, score is None, None if score is not None else "too_few"])
+    for p in (trend or {}).get("points", []):
+        rows.append([unit, p["round_id"], "trend", p["series"], p["series_name"], None, None,
+                     None, p["score"], p["score"] is None, p["reason"]])
     return to_csv(header, rows)
 
 
 def compare_csv(comparison: dict[str, Any]) -> str:
-    header = ["unit", "unit_name", "scale", "responses", "score", "favourable_pct",
+    """The comparison's cells: suppressed ones with empty figures and the reason."""
+    header = ["unit", "unit_name", "scale", "responses", "mean", "favourable_pct",
               "suppressed", "reason"]
-    rows = [[r["unit"], r["unit_name"], r["scale"], r["responses"], r["score"], r["favourable"],
+    rows = [[r["unit"], r["unit_name"], r["scale"], r["responses"], r["mean"], r["favourable"],
              r["suppressed"], r["reason"]] for r in comparison["rows"]]
     return to_csv(header, rows)

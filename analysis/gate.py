@@ -14,9 +14,13 @@ Rules (ARCHITECTURE.md, "Privacy rules"):
   same differencing rule at 10); below that a mean with one decimal and the share
   favourable rounded to 10%; response rates only where at least 5 were invited, in 10% bands;
 * cuts -- one focus value of a self-description item against everyone else, shown only
-  where both sides have at least 10 responses, again with the differencing rule on both sides.
+  where both sides have at least 10 responses, again with the differencing rule on both sides;
+* interim snapshots (``final=False``) carry only coarse figures: no distributions, no cuts,
+  no comments, so the difference between two snapshots is never a distribution or a cut of
+  a small batch (release.py makes every batch difference 0 or at least k people).
 
 ``suppress`` is the single algorithm behind every one of these; ``publish`` applies it.
+What is hidden depends only on the counts, never on who asks.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ COMMENT_MIN = 10
 RATE_MIN_INVITED = 5
 
 Measure = Mapping[str, float]
+ScaleVisibility = tuple[set[str], dict[str, str], set[str]]  # shown, reasons, detailed
 
 
 def _residual_ok(value: float, threshold: int) -> bool:
@@ -53,7 +58,7 @@ def suppress(tree: Tree, root: str, measures: Sequence[Measure], candidates: set
     fine before; and nothing between a unit and its frontier is shown.
     """
     visible = {u for u in candidates if all(m.get(u, 0) >= threshold for m in measures)}
-    reasons = {u: "too_few" for u in candidates - visible}
+    reasons = dict.fromkeys(candidates - visible, "too_few")
     below: dict[str, list[str]] = {}
     for unit in reversed(tree.subtree(root)):
         frontier: list[str] = []
@@ -114,25 +119,27 @@ def _hidden(reason: str) -> dict[str, Any]:
 
 def publish(*, tree: Tree, root: str, instrument: Instrument, k: int, agg: Aggregates,
             cut_aggs: Mapping[str, Aggregates], codes: Mapping[str, tuple[int, int]],
-            allow_comments: bool) -> dict[str, Any]:
-    """The one publication of a round (or of one interim snapshot)."""
+            final: bool) -> dict[str, Any]:
+    """The one publication of a round (``final``) or of one interim snapshot (coarse only)."""
     units = tree.subtree(root)
     responses: Measure = agg.responses
     shown, reasons = suppress(tree, root, [responses],
                               {u for u in units if responses.get(u, 0) > 0}, k)
     comment_units: set[str] = set()
-    if allow_comments:
+    if final:
         comment_units, _ = suppress(tree, root, [responses], shown, COMMENT_MIN)
     item_vis = {}
     for item in instrument.rated_items:
         n_i = agg.item_n.get(item.id, {})
         vis, why = suppress(tree, root, [n_i], {u for u in shown if n_i.get(u, 0) > 0}, k)
-        detail, _ = suppress(tree, root, [n_i], vis, DISTRIBUTION_MIN)
+        detail = suppress(tree, root, [n_i], vis, DISTRIBUTION_MIN)[0] if final else set()
         item_vis[item.id] = (vis, why, detail)
     scale_vis = {}
     for scale in instrument.scales:
         n_s = agg.scale_n.get(scale.id, {})
-        scale_vis[scale.id] = suppress(tree, root, [n_s], {u for u in shown if n_s.get(u, 0) > 0}, k)
+        vis, why = suppress(tree, root, [n_s], {u for u in shown if n_s.get(u, 0) > 0}, k)
+        detail = suppress(tree, root, [n_s], vis, DISTRIBUTION_MIN)[0] if final else set()
+        scale_vis[scale.id] = (vis, why, detail)
 
     published: dict[str, Any] = {}
     for code in units:
@@ -155,7 +162,8 @@ def publish(*, tree: Tree, root: str, instrument: Instrument, k: int, agg: Aggre
     return {
         "root": root, "k": k, "instrument": instrument.id, "version": instrument.version,
         "units": published,
-        "cuts": _publish_cuts(tree, root, instrument, agg, cut_aggs, shown, scale_vis),
+        "cuts": _publish_cuts(tree, root, instrument, agg, cut_aggs, shown, scale_vis)
+        if final else {},
         "codes": {u: {"issued": i, "used": s} for u, (i, s) in sorted(codes.items())},
     }
 
@@ -174,41 +182,42 @@ def _unit_items(code: str, instrument: Instrument, agg: Aggregates,
     return rows
 
 
-def _scale_figures(n: int, score_sum: float, fav_sum: float) -> dict[str, Any]:
-    detailed = n >= DISTRIBUTION_MIN
+def _scale_figures(n: int, score_sum: float, fav_sum: float, detailed: bool) -> dict[str, Any]:
     score = score_sum / n
     favourable = 100 * fav_sum / n
-    return {"n": n,
+    return {"n": n, "detailed": detailed,
             "score": round(score) if detailed else int(_round_to(score, 5)),
             "favourable": round(favourable) if detailed else int(_round_to(favourable, 10))}
 
 
 def _unit_scales(code: str, instrument: Instrument, agg: Aggregates,
-                 scale_vis: Mapping[str, tuple[set[str], dict[str, str]]]) -> list[Any]:
+                 scale_vis: Mapping[str, ScaleVisibility]) -> list[Any]:
     rows = []
     for scale in instrument.scales:
-        vis, why = scale_vis.get(scale.id, (set(), {}))
+        vis, why, detail = scale_vis.get(scale.id, (set(), {}, set()))
         if code not in vis:
             rows.append({"id": scale.id, "status": "suppressed",
                          "reason": why.get(code, "no_answers"),
-                         "n": None, "score": None, "favourable": None})
+                         "n": None, "detailed": False, "score": None, "favourable": None})
             continue
         figures = _scale_figures(agg.scale_n[scale.id][code], agg.scale_score[scale.id][code],
-                                 agg.scale_fav[scale.id][code])
+                                 agg.scale_fav[scale.id][code], code in detail)
         rows.append({"id": scale.id, "status": "published", "reason": None, **figures})
     return rows
 
 
 def _publish_cuts(tree: Tree, root: str, instrument: Instrument, agg: Aggregates,
                   cut_aggs: Mapping[str, Aggregates], shown: set[str],
-                  scale_vis: Mapping[str, tuple[set[str], dict[str, str]]]) -> dict[str, Any]:
+                  scale_vis: Mapping[str, ScaleVisibility]) -> dict[str, Any]:
     """Focus value against the rest of the group; both sides >= 10, differencing-safe."""
     cuts: dict[str, Any] = {}
     for item in instrument.cut_items:
         cut = cut_aggs.get(item.id, Aggregates())
         inside = cut.responses
         rest = _subtract(agg.responses, inside)
-        candidates = {u for u in shown if inside.get(u, 0) > 0}
+        # Every shown unit is a candidate, so a missing entry never tells that nobody chose
+        # the focus value; 0 and 1..9 both read "too_few".
+        candidates = set(shown)
         vis, why = suppress(tree, root, [inside, rest], candidates, CUT_MIN)
         per_unit: dict[str, Any] = {}
         for code in sorted(candidates):
@@ -223,19 +232,19 @@ def _publish_cuts(tree: Tree, root: str, instrument: Instrument, agg: Aggregates
             s_in = cut.scale_n.get(scale.id, {})
             s_all = agg.scale_n.get(scale.id, {})
             s_rest = _subtract(s_all, s_in)
-            scale_shown = scale_vis.get(scale.id, (set(), {}))[0]
+            scale_shown = scale_vis.get(scale.id, (set(), {}, set()))[0]
             s_vis, _ = suppress(tree, root, [s_in, s_rest],
                                 {u for u in vis & scale_shown if s_in.get(u, 0) > 0}, CUT_MIN)
-            for code in vis:
+            for code in sorted(vis):
                 if code not in s_vis:
                     per_unit[code]["scales"].append({"id": scale.id, "status": "suppressed"})
                     continue
                 inside_fig = _scale_figures(s_in[code], cut.scale_score[scale.id][code],
-                                            cut.scale_fav[scale.id][code])
+                                            cut.scale_fav[scale.id][code], True)
                 rest_fig = _scale_figures(
                     int(s_rest[code]),
                     agg.scale_score[scale.id][code] - cut.scale_score[scale.id][code],
-                    agg.scale_fav[scale.id][code] - cut.scale_fav[scale.id][code])
+                    agg.scale_fav[scale.id][code] - cut.scale_fav[scale.id][code], True)
                 per_unit[code]["scales"].append({"id": scale.id, "status": "published",
                                                  "cut": inside_fig, "rest": rest_fig})
         cuts[item.id] = {"item": item.id, "focus": cut_focus(item), "units": per_unit}

@@ -1,18 +1,19 @@
 """When figures are released: at close (then frozen), or in interim steps of >= k.
 
 The publication is computed once and stored; closed rounds are never decrypted again for
-reports. Interim snapshots release each team's new answers only in batches of at least k,
-and each item's answers only once at least k new answers to it are in, so nobody can
-watch a single answer arrive.
+reports. An ``--interim`` round publishes snapshots of each team's answers in batches of
+at least k (see ``released_frame``), so nobody can watch a single answer arrive; a round
+without ``--interim`` shows nothing until it closes.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -23,9 +24,9 @@ from analysis.gate import publish
 from sentimeter.models import Publication, Response, Round, utcnow
 from sentimeter.vault import Vault
 from surveys.codes import code_counts
-from surveys.instrument import load_instrument
+from surveys.instrument import Instrument, load_instrument
 from surveys.org import Tree
-from surveys.rounds import close_round
+from surveys.rounds import RoundError, close_round, get_round
 
 INTERIM_MIN_INTERVAL = timedelta(minutes=10)
 
@@ -39,11 +40,11 @@ def compute_publication(session: Session, vault: Vault, round_: Round, *,
         frame = load_answers(session, vault, round_, instrument)
     agg = aggregate(frame, instrument, tree, round_.unit_code)
     cut_aggs = {c: aggregate(f, instrument, tree, round_.unit_code)
-                for c, f in cut_frames(frame, instrument).items()}
+                for c, f in cut_frames(frame, instrument).items()} if final else {}
     assert round_.id is not None
     codes = {c.unit_code: (c.issued, c.used) for c in code_counts(session, round_.id)}
     payload = publish(tree=tree, root=round_.unit_code, instrument=instrument, k=round_.k,
-                      agg=agg, cut_aggs=cut_aggs, codes=codes, allow_comments=final)
+                      agg=agg, cut_aggs=cut_aggs, codes=codes, final=final)
     payload["round_id"] = round_.id
     payload["kind"] = "final" if final else "interim"
     return payload
@@ -57,10 +58,23 @@ def _store(session: Session, round_id: int, kind: str, seq: int, payload: dict[s
 
 
 def close_and_publish(session: Session, vault: Vault, round_id: int) -> dict[str, Any]:
-    """Close an open round, shuffle its rows and store its final publication."""
+    """Close an open round, shuffle its rows and store its final publication.
+
+    An interim round's final publication is its last step: pending answers of a team join
+    only as a batch of at least k, with the same masking as every snapshot, so the final
+    minus the last snapshot is again 0 or at least k people per team and measure. The
+    released frame is read before closing, because closing clears the batch numbers.
+    """
+    round_ = get_round(session, round_id)
+    frame = None
+    if round_.interim and round_.state == "open":
+        _batch_pending(session, round_, _last_seq(session, round_id) + 1)
+        instrument = load_instrument(round_.instrument, round_.version)
+        frame = released_frame(load_answers(session, vault, round_, instrument), round_.k,
+                               instrument)
     round_ = close_round(session, round_id)
     vault.forget(round_id)
-    payload = compute_publication(session, vault, round_, final=True)
+    payload = compute_publication(session, vault, round_, frame=frame, final=True)
     _store(session, round_id, "final", 0, payload)
     return payload
 
@@ -79,7 +93,13 @@ def stored_publication(session: Session, round_id: int) -> dict[str, Any] | None
 
 
 def current_publication(session: Session, vault: Vault, round_: Round) -> dict[str, Any] | None:
-    """What may be shown of a round right now (None: nothing yet)."""
+    """What may be shown of a round right now (None: nothing yet).
+
+    A non-interim round shows nothing until it closes. A closed round without a stored
+    publication (closed by ``close_round`` alone) is computed once from all its rows; if it
+    had interim snapshots, their latest one stays the publication, because the batch
+    numbers needed for a safe final step are gone.
+    """
     assert round_.id is not None
     if round_.state == "closed":
         stored = stored_publication(session, round_.id)
@@ -99,62 +119,85 @@ def current_publication(session: Session, vault: Vault, round_: Round) -> dict[s
 
 
 def _created(session: Session, round_id: int) -> Any:
-    return session.exec(select(func.max(Publication.created_at))
+    created = session.exec(select(func.max(Publication.created_at))
+                           .where(Publication.round_id == round_id)).one()
+    if created is not None and created.tzinfo is None:  # SQLite returns naive datetimes
+        created = created.replace(tzinfo=UTC)
+    return created
+
+
+def _last_seq(session: Session, round_id: int) -> int:
+    last = session.exec(select(func.max(Publication.seq))
                         .where(Publication.round_id == round_id)).one()
+    return int(last or 0)
 
 
-def take_snapshot(session: Session, vault: Vault, round_: Round) -> bool:
-    """Release new batches of >= k answers per team; store a snapshot if anything changed."""
-    assert round_.id is not None
+def _batch_pending(session: Session, round_: Round, seq: int) -> list[str]:
+    """Number the pending answers of every team with at least k of them; the teams batched."""
     pending = session.exec(
         select(Response.unit_code, func.count()).where(Response.round_id == round_.id)
         .where(col(Response.batch).is_(None)).group_by(Response.unit_code)).all()
     ready = [unit for unit, n in pending if n >= round_.k]
-    last_seq = session.exec(select(func.max(Publication.seq)).where(
-        Publication.round_id == round_.id)).one() or 0
-    if not ready and last_seq:
-        return False
-    seq = last_seq + 1
     if ready:
         session.execute(update(Response).where(col(Response.round_id) == round_.id)
                         .where(col(Response.batch).is_(None))
                         .where(col(Response.unit_code).in_(ready)).values(batch=seq))
         session.flush()
+    return ready
+
+
+def take_snapshot(session: Session, vault: Vault, round_: Round) -> bool:
+    """Release new batches of >= k answers per team; store a snapshot if anything changed."""
+    assert round_.id is not None
+    if round_.state != "open" or not round_.interim:
+        raise RoundError(f"Round {round_.id} is not an open interim round; "
+                         "only those have snapshots.")
+    last_seq = _last_seq(session, round_.id)
+    ready = _batch_pending(session, round_, last_seq + 1)
+    if not ready and last_seq:
+        return False
     instrument = load_instrument(round_.instrument, round_.version)
     frame = released_frame(load_answers(session, vault, round_, instrument), round_.k,
-                           [i.id for i in instrument.items])
-    _store(session, round_.id, "interim", seq,
+                           instrument)
+    _store(session, round_.id, "interim", last_seq + 1,
            compute_publication(session, vault, round_, frame=frame, final=False))
     return True
 
 
-def released_frame(frame: pd.DataFrame, k: int, item_ids: list[str]) -> pd.DataFrame:
-    """Answers released so far: batched rows; per team and item only whole steps of >= k.
+def released_frame(frame: pd.DataFrame, k: int, instrument: Instrument) -> pd.DataFrame:
+    """Answers released so far: whole batches, each cut into cells of 0 or >= k people.
 
-    An item's answers from a batch are released only when, counted since that item's last
-    release, at least k answers to it have come in. Skips therefore cannot make one
-    person's answer to an item visible as the difference between two snapshots.
+    A batch is at least k answers of one team. Within it, an item that 1..k-1 people
+    answered is blanked for the whole batch, and so is every item of a scale that 1..k-1
+    people of the batch answered at all; blanking only lowers counts to 0, so one pass
+    suffices. Every figure of a unit is then a sum of such cells, and any difference between
+    two snapshots (or between the final publication and the last snapshot) covers 0 or at
+    least k people per measure: nobody can watch a single answer arrive, skips included.
+    Blanked answers stay sealed but never enter a figure.
     """
     released = frame[frame["batch"].notna()].copy()
     if released.empty:
         return released
-    for unit, rows in released.groupby("unit_code"):
-        answered = rows[item_ids].notna().groupby(rows["batch"]).sum()
-        for item_id in item_ids:
-            cutoff = _release_cutoff(answered[item_id].to_dict(), k)
-            hide = (released["unit_code"] == unit) & (released["batch"] > cutoff)
-            released.loc[hide, item_id] = pd.NA
+    ids = [item.id for item in instrument.items]
+    column = {item_id: j for j, item_id in enumerate(ids)}
+    scales = [[column[i.id] for i in instrument.scale_items(s.id)] for s in instrument.scales]
+    answered = released[ids].notna().to_numpy()
+    cells = released.groupby(["unit_code", "batch"]).ngroup().to_numpy()
+    for cell in np.unique(cells):
+        rows = cells == cell
+        block = answered[rows]
+        block[:, _small(block.sum(axis=0), k)] = False
+        for members in scales:
+            if members and _small(block[:, members].any(axis=1).sum(), k):
+                block[:, members] = False
+        answered[rows] = block
+    released[ids] = released[ids].where(answered)
     return released
 
 
-def _release_cutoff(answered_per_batch: dict[Any, Any], k: int) -> float:
-    """Last batch up to which an item's answers are released in steps of >= k."""
-    cutoff, pending = 0.0, 0
-    for batch in sorted(answered_per_batch):
-        pending += int(answered_per_batch[batch])
-        if pending >= k:
-            cutoff, pending = float(batch), 0
-    return cutoff
+def _small(count: Any, k: int) -> Any:
+    """1..k-1 (elementwise): a count that would single out fewer than k people."""
+    return (count > 0) & (count < k)
 
 
 def publication_history(session: Session, round_id: int) -> list[dict[str, Any]]:

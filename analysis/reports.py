@@ -237,6 +237,8 @@ def compare(session: Session, vault: Vault, viewer: Viewer, round_id: int,
 
 
 def _compare_rows(entry: dict[str, Any], instrument: Any, lang: str) -> list[dict[str, Any]]:
+    """Long rows (unit x scale); ``mean`` is the scale's mean score on 0-100, ``responses``
+    the answers behind it; a suppressed row carries none of the three."""
     rows = []
     scales = {s["id"]: s for s in entry["scales"]}
     for scale in instrument.scales:
@@ -247,8 +249,8 @@ def _compare_rows(entry: dict[str, Any], instrument: Any, lang: str) -> list[dic
                                      else (figure or {}).get("reason"))
         rows.append({"unit": entry["code"], "unit_name": entry["name"], "scale": scale.id,
                      "scale_name": scale.name[lang], "suppressed": not shown, "reason": reason,
-                     "responses": entry["responses"] if shown else None,
-                     "score": figure["score"] if shown and figure else None,
+                     "responses": figure["n"] if shown and figure else None,
+                     "mean": figure["score"] if shown and figure else None,
                      "favourable": figure["favourable"] if shown and figure else None})
     return rows
 

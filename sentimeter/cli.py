@@ -44,8 +44,11 @@ def runtime(create: bool = False) -> Runtime:
 @contextmanager
 def session() -> Iterator[tuple[Runtime, Session]]:
     rt = runtime()
-    with session_scope(rt.engine) as db:
-        yield rt, db
+    try:
+        with session_scope(rt.engine) as db:
+            yield rt, db
+    finally:
+        rt.engine.dispose()  # a command ends here: leave no pooled connection behind
 
 
 def emit(as_json: bool, data: Any, text: str) -> None:
@@ -73,6 +76,7 @@ def main() -> None:
 def init(as_json: bool) -> None:
     """Create the schema and the key if missing (idempotent)."""
     rt = runtime(create=True)
+    rt.engine.dispose()
     emit(as_json, {"database": rt.settings.sqlalchemy_url.split("@")[-1],
                    "key_generated": rt.key_generated},
          f"database ready; master key {'generated' if rt.key_generated else 'loaded'}")

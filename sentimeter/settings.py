@@ -37,10 +37,12 @@ def _int(name: str, default: int, *, minimum: int) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name}={raw!r} is not a whole number.") from exc
+    text = raw.strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
+        # int() alone would also take "1_000" and non-ASCII digits; a setting is plain digits.
+        raise SettingsError(f"{name}={raw!r} is not a whole number.")
+    value = int(text)
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}.")
     return value
@@ -138,10 +140,39 @@ class Settings:
         return None
 
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+DATABASE_SCHEMES = ("sqlite", "postgresql")
+
+
+def _log_level(name: str, default: str) -> str:
+    value = os.environ.get(name, default).strip().lower() or default
+    if value not in LOG_LEVELS:
+        raise SettingsError(f"{name}={value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}.")
+    return value
+
+
+def _database_url(name: str) -> str:
+    """Refuse a URL SQLAlchemy cannot read, or a database we do not support, before start."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return ""
+    try:
+        backend = make_url(raw).get_backend_name()
+    except ArgumentError as exc:
+        raise SettingsError(f"{name} is not a database URL like "
+                            "postgresql+psycopg://user@host/db.") from exc
+    if backend not in DATABASE_SCHEMES:
+        raise SettingsError(f"{name} names a {backend!r} database; use postgresql or sqlite.")
+    return raw
+
+
 def settings_from_env() -> Settings:
     """Build settings from ``os.environ``; raise SettingsError on anything malformed."""
     k_min = _int("SENTIMETER_MIN_K", 5, minimum=5)
-    database_url = os.environ.get("SENTIMETER_DATABASE_URL", "").strip()
+    database_url = _database_url("SENTIMETER_DATABASE_URL")
     master_key = os.environ.get("SENTIMETER_MASTER_KEY", "").strip()
     master_key_file = os.environ.get("SENTIMETER_MASTER_KEY_FILE", "").strip()
     embedded = not database_url and not master_key and not master_key_file
@@ -156,7 +187,7 @@ def settings_from_env() -> Settings:
         session_hours=_int("SENTIMETER_SESSION_HOURS", 8, minimum=1),
         retention_days=_int("SENTIMETER_RETENTION_DAYS", 730, minimum=1),
         max_body_bytes=_int("SENTIMETER_MAX_BODY_BYTES", 64 * 1024, minimum=4096),
-        log_level=os.environ.get("SENTIMETER_LOG_LEVEL", "info").lower(),
+        log_level=_log_level("SENTIMETER_LOG_LEVEL", "info"),
     )
     if database_url and not (master_key or master_key_file):
         raise SettingsError(

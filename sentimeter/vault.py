@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from sentimeter.models import DataKey, Secret
@@ -83,6 +84,12 @@ def load_master_key(settings: Settings, *, create: bool = False) -> tuple[Master
         )
     if path.exists():
         return parse_master_key(path.read_text(), source=str(path)), False
+    database = settings.data_dir / "sentimeter.db"
+    if create and settings.embedded and database.exists() and database.stat().st_size > 0:
+        # The key is made before the database, so a database without its key means the key
+        # was lost: a fresh one would lock the sealed answers away and hide the real problem.
+        raise KeyError_(f"The master key file {path} is missing, but the database {database} "
+                        "exists and was sealed with it. Restore the key file from your backup.")
     if create and settings.embedded:
         key = generate_master_key()
         write_key_file(path, key)
@@ -119,6 +126,7 @@ class Vault:
     def __init__(self, master: MasterKey) -> None:
         self.master = master
         self._cache: dict[tuple[int, str], bytes] = {}
+        self._secrets: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
     # -- data keys ------------------------------------------------------------------
@@ -146,16 +154,30 @@ class Vault:
         if row is None:
             if not create:
                 return None
-            key = AESGCM.generate_key(bit_length=256)
-            row = DataKey(round_id=round_id, unit_code=unit_code, master_key_id=self.master.id,
-                          wrapped=_aesgcm_seal(self.master.key, key,
-                                               _key_context(round_id, unit_code)))
-            session.add(row)
-            session.flush()
-        else:
-            key = self._unwrap(row.master_key_id, row.wrapped, _key_context(round_id, unit_code))
+            created = self._create_data_key(session, round_id, unit_code)
+            if created is not None:
+                return created  # not cached: it only counts once this transaction commits
+            row = session.get(DataKey, (round_id, unit_code))
+            assert row is not None
+        key = self._unwrap(row.master_key_id, row.wrapped, _key_context(round_id, unit_code))
         with self._lock:
             self._cache[(round_id, unit_code)] = key
+        return key
+
+    def _create_data_key(self, session: Session, round_id: int, unit_code: str) -> bytes | None:
+        """Insert a new data key; None when another transaction created one first.
+
+        Two first answers of one team can race (several workers on PostgreSQL): the loser's
+        insert fails on the primary key inside a savepoint, and it uses the winner's key.
+        """
+        key = AESGCM.generate_key(bit_length=256)
+        row = DataKey(round_id=round_id, unit_code=unit_code, master_key_id=self.master.id,
+                      wrapped=_aesgcm_seal(self.master.key, key, _key_context(round_id, unit_code)))
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            return None
         return key
 
     def forget(self, round_id: int) -> None:
@@ -173,14 +195,26 @@ class Vault:
     # -- installation secrets -------------------------------------------------------
     def secret(self, session: Session, name: str) -> bytes:
         """A 32-byte installation secret, created once and shared by every worker."""
+        cached = self._secrets.get(name)
+        if cached is not None:
+            return cached
         row = session.get(Secret, name)
         if row is None:
             value = secrets.token_bytes(KEY_BYTES)
-            session.add(Secret(name=name, master_key_id=self.master.id,
-                               wrapped=_aesgcm_seal(self.master.key, value, _secret_context(name))))
-            session.flush()
-            return value
-        return self._unwrap(row.master_key_id, row.wrapped, _secret_context(name))
+            try:  # workers starting together may race to create it; the first one wins
+                with session.begin_nested():
+                    session.add(Secret(name=name, master_key_id=self.master.id,
+                                       wrapped=_aesgcm_seal(self.master.key, value,
+                                                            _secret_context(name))))
+            except IntegrityError:
+                row = session.get(Secret, name)
+                assert row is not None
+            else:
+                return value  # not cached: it only counts once this transaction commits
+        value = self._unwrap(row.master_key_id, row.wrapped, _secret_context(name))
+        with self._lock:  # secrets never change (rotation re-wraps the same value)
+            self._secrets[name] = value
+        return value
 
     def check(self, session: Session) -> tuple[int, list[str]]:
         """Unwrap every stored key; return how many were checked and the problems found."""
@@ -222,4 +256,5 @@ class Vault:
         self.master = new
         with self._lock:
             self._cache.clear()
+            self._secrets.clear()
         return count

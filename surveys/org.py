@@ -39,8 +39,11 @@ class ImportResult:
 
 def parse_org_csv(text: str) -> list[OrgRow]:
     """Parse the CSV; every malformed row is reported (row numbers count the header as 1)."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    rows = list(reader)
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise OrgImportError([f"row {reader.line_num}: not readable as CSV ({exc})"]) from exc
     if not rows or [h.strip() for h in rows[0]] != HEADER:
         raise OrgImportError([f"row 1: the header must be exactly {','.join(HEADER)}"])
     parsed: list[OrgRow] = []
@@ -64,13 +67,15 @@ def parse_org_csv(text: str) -> list[OrgRow]:
 
 def _row_problems(code: str, level: str, name: str, headcount: str) -> list[str]:
     problems = []
-    if not code or len(code) > 64 or any(c in code for c in "/\\?#% "):
-        problems.append("the code is empty, too long or has a character out of / \\ ? # % space")
+    if not code or len(code) > 64 or any(c in code for c in "/\\?#% ") or not code.isprintable():
+        problems.append("the code is empty, too long or has a character out of / \\ ? # % space "
+                        "or a control character")
     if level not in LEVELS:
         problems.append(f"level {level!r} is not one of {', '.join(LEVELS)}")
-    if not name or len(name) > 200:
-        problems.append("the name is empty or longer than 200 characters")
-    if not headcount.isdigit() or int(headcount) > 1_000_000:
+    if not name or len(name) > 200 or not name.isprintable():
+        problems.append("the name is empty, longer than 200 characters or has a control character")
+    # isdigit() alone also takes "²" (which int() refuses) and other scripts' digits.
+    if not (headcount.isascii() and headcount.isdigit()) or int(headcount) > 1_000_000:
         problems.append(f"headcount {headcount!r} is not a whole number from 0 to 1000000")
     return problems
 
@@ -120,6 +125,22 @@ def _validate_tree(rows: Sequence[OrgRow], existing: dict[str, Unit]) -> list[st
                             f"{level_of[parent]} {parent}")
         if _has_cycle(row.code, parent_of):
             problems.append(f"row {number} ({row.code}): parent chain forms a cycle")
+    problems.extend(_stranded_children(rows, existing, level_of))
+    return problems
+
+
+def _stranded_children(rows: Sequence[OrgRow], existing: dict[str, Unit],
+                       level_of: dict[str, str]) -> list[str]:
+    """A unit whose level changes must still sit above the children it already has."""
+    in_file = {row.code for row in rows}
+    problems = []
+    for number, row in enumerate(rows, start=2):
+        for child in existing.values():
+            if child.parent_code != row.code or child.code in in_file:
+                continue
+            if LEVELS.index(row.level) >= LEVELS.index(level_of[child.code]):
+                problems.append(f"row {number} ({row.code}): level {row.level} cannot sit above "
+                                f"its existing {level_of[child.code]} {child.code}")
     return problems
 
 

@@ -203,3 +203,123 @@ def answer_all(runtime: Runtime, codes: dict[str, list[str]], instrument: str,
             for token in codes[team][:n]:
                 submit(session, runtime.vault, token=token,
                        answers=random_answers(instrument, rng), comment=comment)
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    """Environment variables that make the CLI (or a server process) use ``settings``."""
+    env = {"SENTIMETER_DATA_DIR": str(settings.data_dir),
+           "SENTIMETER_DATABASE_URL": settings.database_url,
+           "SENTIMETER_MASTER_KEY": settings.master_key,
+           "SENTIMETER_MASTER_KEY_FILE": settings.master_key_file}
+    return env
+
+
+def run_cli(settings: Settings, *args: str, input: str | None = None) -> Any:
+    """Invoke the ``sentimeter`` command in-process against ``settings``; returns the result."""
+    from click.testing import CliRunner
+
+    from sentimeter.cli import main
+    from sentimeter.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(main, list(args), env=cli_env(settings), input=input,
+                                  catch_exceptions=False)
+    finally:
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run ``sentimeter`` commands (click's CliRunner) against the test database.
+
+    The settings reach the CLI as ``SENTIMETER_*`` variables, as they would in a shell;
+    ``get_settings`` is cleared before and after because it is cached per process.
+    """
+    from click.testing import CliRunner, Result
+
+    from sentimeter.cli import main
+    from sentimeter.settings import get_settings
+
+    for name in [n for n in os.environ if n.startswith("SENTIMETER_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("SENTIMETER_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("SENTIMETER_BASE_URL", settings.base_url)
+    if settings.database_url:
+        monkeypatch.setenv("SENTIMETER_DATABASE_URL", settings.database_url)
+    if settings.master_key:
+        monkeypatch.setenv("SENTIMETER_MASTER_KEY", settings.master_key)
+    get_settings.cache_clear()
+
+    def run(*args: str, input: str | None = None) -> Result:  # noqa: A002
+        get_settings.cache_clear()
+        return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+    yield run
+    get_settings.cache_clear()
+
+
+# Answers per team for the report tests: in Basisteam Een, Team Middel (10) is hidden by
+# complementary suppression (25 - 12 - 10 would expose Team Klein's 3), Team Klein is too few.
+REPORT_COUNTS = {"T-BIG": 12, "T-MID": 10, "T-SMALL": 3, "T-B2A": 8, "T-B2B": 7,
+                 "T-E2A": 10, "T-E2B": 6}
+
+
+def closed_rounds(runtime: Runtime, rounds: int = 2,
+                  counts: dict[str, int] | None = None) -> list[int]:
+    """``rounds`` closed Team Thermometer rounds on the whole force, published through the gate."""
+    from analysis.release import close_and_publish
+
+    counts = counts or REPORT_COUNTS
+    ids = []
+    for index in range(rounds):
+        round_id, codes = open_round_with_codes(runtime, codes_per_team=counts)
+        answer_all(runtime, codes, "team-thermometer", counts, seed=10 + index)
+        with session_scope(runtime.engine) as session:
+            close_and_publish(session, runtime.vault, round_id)
+        ids.append(round_id)
+    return ids
+
+
+def _settings_for(backend: str, tmp_path: Path) -> Iterator[Settings]:
+    """The same fresh database as the ``settings`` fixture, for wider-scoped fixtures."""
+    if backend == "sqlite":
+        yield Settings(data_dir=tmp_path / "var", base_url="http://testserver")
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    yield Settings(data_dir=tmp_path / "var", database_url=url,
+                   master_key=generate_master_key().serialise(), base_url="http://testserver")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@dataclass
+class ReportWorld:
+    """SMALL_ORG with the personas and two closed, published rounds (see ``closed_rounds``)."""
+
+    runtime: Runtime
+    round_ids: list[int]
+
+
+@pytest.fixture(scope="module", params=_backends())
+def report_world(request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReportWorld]:
+    """Built once per test module and backend, because sealing and closing rounds is slow.
+
+    Tests using it must only read (or add audit events); they share the database.
+    """
+    for settings_ in _settings_for(str(request.param), tmp_path_factory.mktemp("world")):
+        rt = open_runtime(settings_, create=True)
+        with session_scope(rt.engine) as session:
+            import_org(session, [OrgRow(*row) for row in SMALL_ORG])
+            for persona in PERSONAS.values():
+                create_user(session, email=persona.email, role=persona.role,
+                            unit_code=persona.unit, password=PASSWORD)
+        yield ReportWorld(runtime=rt, round_ids=closed_rounds(rt))
+        rt.engine.dispose()

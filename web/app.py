@@ -19,6 +19,7 @@ from litestar.di import Provide
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -26,14 +27,17 @@ from sqlmodel import Session
 
 from sentimeter.runtime import Runtime, open_runtime
 from sentimeter.settings import Settings, get_settings
+from web.controllers.admin import AdminController
 from web.controllers.api import AuthApi, SurveyApi
+from web.controllers.compare import CompareController
 from web.controllers.dashboard import DashboardController
 from web.controllers.login import LoginController
 from web.controllers.public import PublicController
 from web.controllers.reports_api import ReportApi
 from web.controllers.survey import SurveyController
+from web.i18n import install_filters
 from web.pages import page
-from web.security import headers_middleware_factory
+from web.security import security_before_send
 from web.state import provide_db, provide_runtime
 
 WEB_DIR = Path(__file__).parent
@@ -51,6 +55,7 @@ def _templates() -> TemplateConfig[JinjaTemplateEngine]:
     env = Environment(loader=FileSystemLoader(WEB_DIR / "templates"),
                       autoescape=select_autoescape(default=True),
                       extensions=["jinja2.ext.i18n"])
+    install_filters(env)  # date/number/percent in the page's language
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
@@ -82,19 +87,25 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                                          httponly=True, secure=settings.cookie_secure,
                                          samesite="lax", key="sentimeter_session")
     csrf = CSRFConfig(secret=csrf_secret, cookie_secure=settings.cookie_secure,
-                      cookie_samesite="lax", exclude=["/api/v1/responses", "/s/"])
+                      cookie_samesite="lax", exclude=["^/api/v1/responses$", "^/s/"])
     return Litestar(
         route_handlers=[PublicController, SurveyController, LoginController, DashboardController,
+                        AdminController,
+                        CompareController,
                         SurveyApi, AuthApi, ReportApi,
                         create_static_files_router(path="/static", directories=[WEB_DIR / "static"],
                                                    opt={"public": True})],
         dependencies={"db": Provide(provide_db),
                       "runtime": Provide(provide_runtime, sync_to_thread=False)},
         state=State({"runtime": runtime}),
-        middleware=[session_config.middleware, headers_middleware_factory(settings.cookie_secure)],
+        middleware=[session_config.middleware],
+        before_send=[security_before_send(settings.cookie_secure)],
         csrf_config=csrf,
         template_config=_templates(),
-        openapi_config=OpenAPIConfig(title="Sentimeter", version="1", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="Sentimeter", version="1", path="/schema",
+            # JSON only: the bundled viewers load scripts from other origins (CSP forbids them)
+            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])]),
         exception_handlers={NotAuthorizedException: _not_authorized,
                             PermissionDeniedException: _forbidden},
         request_max_body_size=settings.max_body_bytes,

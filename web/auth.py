@@ -29,6 +29,17 @@ def log_out(request: Request[Any, Any, Any]) -> None:
     request.clear_session()
 
 
+def log_out_everywhere(db: Session, user: User) -> None:
+    """End every session of this account on every device: old cookies name an old version.
+
+    Sessions are stateless encrypted cookies, so they cannot be deleted server-side; the
+    version number they carry is compared with the account's on every request instead.
+    """
+    user.session_version += 1
+    db.add(user)
+    db.flush()
+
+
 def session_user(connection: ASGIConnection[Any, Any, Any, Any], db: Session) -> User | None:
     """The logged-in account, if the session is valid, unexpired and not logged out everywhere."""
     data = connection.scope.get("session") or {}
@@ -47,11 +58,20 @@ def viewer_of(user: User) -> Viewer:
 
 
 def _role(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The role of a live session, checked against the account in the database.
+
+    A cookie alone is not enough: an expired session, a logout everywhere (newer session
+    version), a changed role or a deleted account all end access at the next request.
+    """
     data = connection.scope.get("session") or {}
-    if not isinstance(data, dict) or int(data.get("exp", 0)) < time.time():
+    if not isinstance(data, dict) or "uid" not in data:
         return None
-    role = data.get("role")
-    return role if isinstance(role, str) else None
+    if int(data.get("exp", 0)) < time.time():
+        return None
+    runtime = connection.app.state["runtime"]
+    with Session(runtime.engine) as db:
+        user = session_user(connection, db)
+        return user.role if user is not None else None
 
 
 def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -85,3 +105,12 @@ def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteH
         raise NotAuthorizedException("Log in first.")
     if role not in ADMIN_ROLES:
         raise PermissionDeniedException("This page is for administrators.")
+
+
+def requires_analyst(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Cuts by self-description are for the opgaveteam's analysts only."""
+    role = _role(connection)
+    if role is None:
+        raise NotAuthorizedException("Log in first.")
+    if role != "analyst":
+        raise PermissionDeniedException("This is only for the opgaveteam's analysts.")

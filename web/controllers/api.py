@@ -20,11 +20,26 @@ from web.protection import protection_statement
 MAX_ANSWER_BODY = 16 * 1024
 
 
+def _printable(text: str) -> str:
+    """Echoed field names come from the client: a lone surrogate would break the JSON encoder."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _error(status: int, detail: str, errors: dict[str, str] | None = None) -> Response[Any]:
-    body: dict[str, Any] = {"status_code": status, "detail": detail}
+    body: dict[str, Any] = {"status_code": status, "detail": _printable(detail)}
     if errors is not None:
-        body["errors"] = errors
+        body["errors"] = {_printable(k): _printable(v) for k, v in errors.items()}
     return Response(content=body, status_code=status)
+
+
+class _NotANumber:
+    """Stands in for a string answer: the API takes option values as JSON numbers only."""
+
+
+def _numbers_only(answers: Any) -> Any:
+    if not isinstance(answers, dict):
+        return answers
+    return {k: _NotANumber() if isinstance(v, str) else v for k, v in answers.items()}
 
 
 def _instrument_json(ticket: Any, lang: str) -> dict[str, Any]:
@@ -71,10 +86,13 @@ class SurveyApi(Controller):
             return _error(413, message("malformed_body", lang))
         try:
             body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            return _error(422, message("malformed_body", lang), {"body": message("malformed_body", lang)})
-        if not isinstance(body, dict) or not isinstance(body.get("token"), str):
-            return _error(422, message("malformed_body", lang), {"token": message("malformed_body", lang)})
+        except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: RecursionError
+            body = None
+        malformed = message("malformed_body", lang)
+        if not isinstance(body, dict):
+            return _error(422, malformed, {"body": malformed})
+        if not isinstance(body.get("token"), str):
+            return _error(422, malformed, {"token": malformed})
         from litestar.concurrency import sync_to_thread
 
         return await sync_to_thread(_store_answer, runtime, body, lang)
@@ -83,8 +101,9 @@ class SurveyApi(Controller):
 def _store_answer(runtime: Runtime, body: dict[str, Any], lang: str) -> Response[Any]:
     with Session(runtime.engine, expire_on_commit=False) as db:
         try:
-            submit(db, runtime.vault, token=body["token"], answers=body.get("answers"),
-                   comment=body.get("comment"), lang=lang)
+            submit(db, runtime.vault, token=body["token"],
+                   answers=_numbers_only(body.get("answers")), comment=body.get("comment"),
+                   lang=lang)
             db.commit()
         except TokenProblem as problem:
             db.rollback()

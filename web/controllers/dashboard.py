@@ -1,7 +1,13 @@
-"""Leaders' pages: the rounds and units in scope, a unit's climate, its chart and CSV."""
+"""Leaders' pages: the rounds in scope, a unit's climate with charts, starters and a handout,
+the unit leader's table of every unit below, and the exports (CSV, SVG, PNG).
+
+Every figure comes from ``analysis`` (the gated publication); this module only checks who
+asks, shapes pages and records in the audit log who opened or exported what.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get
@@ -10,7 +16,17 @@ from litestar.response import Template
 from sqlmodel import Session
 
 from analysis import charts
-from analysis.figures import items_chart, items_summary, report_csv, starters_for
+from analysis.figures import (
+    items_chart,
+    items_summary,
+    report_csv,
+    starters_for,
+    strongest_weakest,
+    trend_chart,
+    trend_summary,
+    trend_table,
+)
+from analysis.overview import sort_key_of, sort_rows, subtree_units
 from analysis.reports import (
     ReportDenied,
     ReportMissing,
@@ -20,6 +36,8 @@ from analysis.reports import (
     visible_rounds,
 )
 from analysis.starters import leader_guide
+from analysis.trends import unit_trend
+from sentimeter.audit import record
 from sentimeter.models import User
 from sentimeter.runtime import Runtime
 from surveys.org import Tree
@@ -27,24 +45,53 @@ from web.auth import requires_figures, session_user, viewer_of
 from web.i18n import choose_lang
 from web.pages import page
 
+AnyRequest = Request[Any, Any, Any]
 
-def _user(request: Request[Any, Any, Any], db: Session) -> User:
+
+def _user(request: AnyRequest, db: Session) -> User:
     user = session_user(request, db)
     if user is None:
         raise NotAuthorizedException("Log in first.")
     return user
 
 
-def _report(request: Request[Any, Any, Any], db: Session, runtime: Runtime, round_id: int,
-            unit_code: str) -> dict[str, Any]:
-    user = _user(request, db)
+def gated(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run an analysis call and turn its refusals into HTTP 403 / 404."""
     try:
-        return unit_report(db, runtime.vault, viewer_of(user), round_id, unit_code,
-                           choose_lang(request))
+        return call()
     except ReportDenied as exc:
         raise PermissionDeniedException(str(exc)) from exc
     except ReportMissing as exc:
         raise NotFoundException(str(exc)) from exc
+
+
+def _report(request: AnyRequest, db: Session, runtime: Runtime, round_id: int,
+            unit_code: str) -> dict[str, Any]:
+    viewer = viewer_of(_user(request, db))
+    return gated(lambda: unit_report(db, runtime.vault, viewer, round_id, unit_code,
+                                     choose_lang(request)))
+
+
+def _trend(request: AnyRequest, db: Session, round_id: int, unit_code: str) -> dict[str, Any]:
+    viewer = viewer_of(_user(request, db))
+    return gated(lambda: unit_trend(db, viewer, round_id, unit_code, choose_lang(request)))
+
+
+def chart_response(request: AnyRequest, db: Session, chart: Any, fmt: str, name: str,
+                   target: str, download: bool) -> Response[Any]:
+    """SVG or PNG of a chart; an explicit download is an export and goes into the audit log."""
+    headers = {}
+    if download:
+        record(db, actor=_user(request, db).email, action=f"export.{fmt}", target=target)
+        headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    if fmt == "png":
+        return Response(charts.to_png(chart), media_type="image/png", headers=headers)
+    return Response(charts.to_svg(chart), media_type="image/svg+xml", headers=headers)
+
+
+def _sorting(sort: str | None, direction: str | None,
+             scale_ids: list[str]) -> tuple[str | None, bool]:
+    return sort_key_of(sort, scale_ids), direction == "desc"
 
 
 class DashboardController(Controller):
@@ -52,54 +99,101 @@ class DashboardController(Controller):
     guards = [requires_figures]
 
     @get("/", sync_to_thread=True)
-    def index(self, request: Request[Any, Any, Any], db: Session) -> Template:
+    def index(self, request: AnyRequest, db: Session) -> Template:
         user = _user(request, db)
         viewer = viewer_of(user)
         tree = Tree.load(db)
         root = scope_root(viewer, tree)
-        rounds = visible_rounds(db, viewer)
         entries = []
-        for round_ in rounds:
+        for round_ in visible_rounds(db, viewer):
             start = root if root and tree.is_within(root, round_.unit_code) else round_.unit_code
             entries.append({"round": round_, "unit": tree.units[start]})
         return page(request, "dashboard/index.html", user=user, entries=entries,
-                    can_compare=user.role in ("analyst", "unit_leader"))
+                    can_compare=user.role in ("analyst", "unit_leader"),
+                    can_overview=user.role in ("analyst", "unit_leader"))
 
     @get("/{round_id:int}/{unit_code:str}", sync_to_thread=True)
-    def unit(self, request: Request[Any, Any, Any], round_id: int, unit_code: str, db: Session,
-             runtime: Runtime) -> Template:
+    def unit(self, request: AnyRequest, round_id: int, unit_code: str, db: Session,
+             runtime: Runtime, sort: str | None = None, dir: str | None = None) -> Template:  # noqa: A002
+        user = _user(request, db)
         report = _report(request, db, runtime, round_id, unit_code)
+        record(db, actor=user.email, action="report.open", target=f"{round_id}/{unit_code}")
         lang = choose_lang(request)
-        released = report["released"] and not report["suppressed"]
-        return page(request, "dashboard/unit.html", user=_user(request, db), report=report,
-                    summary=items_summary(report, lang) if released else None,
-                    starters=starters_for(report, lang) if released else [],
-                    guide=leader_guide(lang) if released else [])
+        shown = report["released"] and not report["suppressed"]
+        trend = _trend(request, db, round_id, unit_code) if shown else None
+        key, desc = _sorting(sort, dir, [s["id"] for s in report["scales"]])
+        return page(request, "dashboard/unit.html", user=user, report=report,
+                    summary=items_summary(report, lang) if shown else None,
+                    extremes=strongest_weakest(report) if shown else None,
+                    trend=trend, trend_rows=trend_table(trend) if trend else [],
+                    trend_summary=trend_summary(trend, lang) if trend else None,
+                    children=sort_rows(report["children"], key, desc), sort=key,
+                    desc=desc, starters=starters_for(report, lang) if shown else [],
+                    guide=leader_guide(lang) if shown else [],
+                    can_overview=user.role in ("analyst", "unit_leader"))
 
-    @get("/{round_id:int}/{unit_code:str}/items.svg", sync_to_thread=True)
-    def items_svg(self, request: Request[Any, Any, Any], round_id: int, unit_code: str,
-                  db: Session, runtime: Runtime) -> Response[str]:
+    @get("/{round_id:int}/{unit_code:str}/handout", sync_to_thread=True)
+    def handout(self, request: AnyRequest, round_id: int, unit_code: str, db: Session,
+                runtime: Runtime) -> Template:
+        """A one-page printable handout for the team meeting: results, questions, guide."""
+        user = _user(request, db)
         report = _released(_report(request, db, runtime, round_id, unit_code))
-        svg = charts.to_svg(items_chart(report, choose_lang(request)))
-        return Response(svg, media_type="image/svg+xml")
+        record(db, actor=user.email, action="report.open", target=f"{round_id}/{unit_code}",
+               detail="handout")
+        lang = choose_lang(request)
+        return page(request, "dashboard/handout.html", user=user, report=report,
+                    extremes=strongest_weakest(report), starters=starters_for(report, lang),
+                    guide=leader_guide(lang))
+
+    @get("/{round_id:int}/{unit_code:str}/units", sync_to_thread=True)
+    def units(self, request: AnyRequest, round_id: int, unit_code: str, db: Session,
+              runtime: Runtime, sort: str | None = None, dir: str | None = None) -> Template:  # noqa: A002
+        """Every unit in the subtree, sortable on the server (unit leaders and analysts)."""
+        user = _user(request, db)
+        table = gated(lambda: subtree_units(db, runtime.vault, viewer_of(user), round_id,
+                                            unit_code, choose_lang(request)))
+        record(db, actor=user.email, action="report.open", target=f"{round_id}/{unit_code}",
+               detail="units")
+        key, desc = _sorting(sort, dir, [s["id"] for s in table["scales"]])
+        return page(request, "dashboard/units.html", user=user, table=table,
+                    rows=sort_rows(table["rows"], key, desc), sort=key, desc=desc)
+
+    # One handler per file type: Litestar 2 mis-wraps a sync handler registered on a list
+    # of paths (it returns an un-awaited coroutine), so each format gets its own route.
+    @get("/{round_id:int}/{unit_code:str}/items.svg", sync_to_thread=True)
+    def items_svg(self, request: AnyRequest, round_id: int, unit_code: str, db: Session,
+                  runtime: Runtime, download: bool = False) -> Response[Any]:
+        return _items_image(request, db, runtime, round_id, unit_code, "svg", download)
 
     @get("/{round_id:int}/{unit_code:str}/items.png", sync_to_thread=True)
-    def items_png(self, request: Request[Any, Any, Any], round_id: int, unit_code: str,
-                  db: Session, runtime: Runtime) -> Response[bytes]:
-        report = _released(_report(request, db, runtime, round_id, unit_code))
-        png = charts.to_png(items_chart(report, choose_lang(request)))
-        return Response(png, media_type="image/png")
+    def items_png(self, request: AnyRequest, round_id: int, unit_code: str, db: Session,
+                  runtime: Runtime, download: bool = False) -> Response[Any]:
+        return _items_image(request, db, runtime, round_id, unit_code, "png", download)
+
+    @get("/{round_id:int}/{unit_code:str}/trend.svg", sync_to_thread=True)
+    def trend_svg(self, request: AnyRequest, round_id: int, unit_code: str, db: Session,
+                  runtime: Runtime, download: bool = False) -> Response[Any]:
+        return _trend_image(request, db, runtime, round_id, unit_code, "svg", download)
+
+    @get("/{round_id:int}/{unit_code:str}/trend.png", sync_to_thread=True)
+    def trend_png(self, request: AnyRequest, round_id: int, unit_code: str, db: Session,
+                  runtime: Runtime, download: bool = False) -> Response[Any]:
+        return _trend_image(request, db, runtime, round_id, unit_code, "png", download)
 
     @get("/{round_id:int}/{unit_code:str}/export.csv", sync_to_thread=True)
-    def export_csv(self, request: Request[Any, Any, Any], round_id: int, unit_code: str,
+    def export_csv(self, request: AnyRequest, round_id: int, unit_code: str,
                    db: Session, runtime: Runtime) -> Response[str]:
+        user = _user(request, db)
         report = _report(request, db, runtime, round_id, unit_code)
+        shown = report["released"] and not report["suppressed"]
+        trend = _trend(request, db, round_id, unit_code) if shown else None
+        record(db, actor=user.email, action="export.csv", target=f"{round_id}/{unit_code}")
         filename = f"sentimeter-{round_id}-{unit_code}.csv"
-        return Response(report_csv(report), media_type="text/csv; charset=utf-8",
+        return Response(report_csv(report, trend), media_type="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
     @get("/{round_id:int}/{unit_code:str}/comments", sync_to_thread=True)
-    def comments(self, request: Request[Any, Any, Any], round_id: int, unit_code: str,
+    def comments(self, request: AnyRequest, round_id: int, unit_code: str,
                  db: Session, runtime: Runtime) -> Template:
         user = _user(request, db)
         report = _report(request, db, runtime, round_id, unit_code)
@@ -107,8 +201,25 @@ class DashboardController(Controller):
             texts = unit_comments(db, runtime.vault, viewer_of(user), round_id, unit_code)
         except ReportDenied as exc:
             raise PermissionDeniedException(str(exc)) from exc
+        record(db, actor=user.email, action="comments.open", target=f"{round_id}/{unit_code}")
         return page(request, "dashboard/comments.html", user=user, report=report,
                     comments=texts)
+
+
+def _items_image(request: AnyRequest, db: Session, runtime: Runtime, round_id: int,
+                 unit_code: str, fmt: str, download: bool) -> Response[Any]:
+    report = _released(_report(request, db, runtime, round_id, unit_code))
+    return chart_response(request, db, items_chart(report, choose_lang(request)), fmt,
+                          f"items-{round_id}-{unit_code}", f"{round_id}/{unit_code}/items",
+                          download)
+
+
+def _trend_image(request: AnyRequest, db: Session, runtime: Runtime, round_id: int,
+                 unit_code: str, fmt: str, download: bool) -> Response[Any]:
+    _released(_report(request, db, runtime, round_id, unit_code))
+    chart = trend_chart(_trend(request, db, round_id, unit_code), choose_lang(request))
+    return chart_response(request, db, chart, fmt, f"trend-{round_id}-{unit_code}",
+                          f"{round_id}/{unit_code}/trend", download)
 
 
 def _released(report: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from sentimeter.accounts import authenticate, locked_for
 from sentimeter.runtime import Runtime
-from web.auth import log_in, log_out, session_user
+from web.auth import log_in, log_out, log_out_everywhere, requires_login, session_user
 from web.pages import page
 
 LoginForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -47,5 +47,14 @@ class LoginController(Controller):
 
     @post("/logout", sync_to_thread=False, status_code=303)
     def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        log_out(request)
+        return Redirect("/login", status_code=303)
+
+    @post("/logout-everywhere", guards=[requires_login], sync_to_thread=True, status_code=303)
+    def logout_everywhere(self, request: Request[Any, Any, Any], db: Session) -> Redirect:
+        """End this account's sessions on every device (e.g. after a lost phone)."""
+        user = session_user(request, db)
+        if user is not None:
+            log_out_everywhere(db, user)
         log_out(request)
         return Redirect("/login", status_code=303)

@@ -5,15 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get
-from litestar.exceptions import NotAuthorizedException
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
 from sqlmodel import Session
 
+from analysis.cuts import CUT_ROLES, unit_cut
 from analysis.reports import ReportDenied, ReportMissing, compare, unit_report
+from sentimeter.audit import record
 from sentimeter.models import LEVELS
 from sentimeter.runtime import Runtime
 from web.auth import requires_compare, requires_figures, session_user, viewer_of
 from web.controllers.api import _error
 from web.i18n import choose_lang
+
+
+def requires_analyst(connection: ASGIConnection[Any, Any, Any, Any],
+                     handler: BaseRouteHandler) -> None:
+    """Cuts by self-description are for the opgaveteam's analysts only."""
+    requires_figures(connection, handler)
+    data = connection.scope.get("session") or {}
+    if not isinstance(data, dict) or data.get("role") not in CUT_ROLES:
+        raise PermissionDeniedException("Cuts are only for the opgaveteam's analysts.")
 
 
 class ReportApi(Controller):
@@ -35,11 +48,15 @@ class ReportApi(Controller):
             return _error(403, str(exc))
         except ReportMissing as exc:
             return _error(404, str(exc))
+        record(db, actor=user.email, action="report.open", target=f"{round_id}/{unit_code}",
+               detail="api")
         return Response(content=body)
 
     @get("/compare/{round_id:int}", guards=[requires_compare], sync_to_thread=True)
     def compare(self, request: Request[Any, Any, Any], round_id: int, db: Session,
                 runtime: Runtime, level: str = "eenheid") -> Response[Any]:
+        """Units of one level x scales: rows of unit, scale, responses, mean (0-100),
+        favourable (%), suppressed, reason; a suppressed row has null figures."""
         user = session_user(request, db)
         if user is None:
             raise NotAuthorizedException("Log in first.")
@@ -52,6 +69,23 @@ class ReportApi(Controller):
             return _error(403, str(exc))
         except ReportMissing as exc:
             return _error(404, str(exc))
+        record(db, actor=user.email, action="compare.open", target=f"{round_id}/{level}",
+               detail="api")
         return Response(content=body)
 
+    @get("/cuts/{round_id:int}/{unit_code:str}", guards=[requires_analyst], sync_to_thread=True)
+    def cut(self, request: Request[Any, Any, Any], round_id: int, unit_code: str, item: str,
+            db: Session, runtime: Runtime) -> Response[Any]:
+        """One cut item of one unit (analysts only; team and unit leaders get 403)."""
+        user = session_user(request, db)
+        if user is None:
+            raise NotAuthorizedException("Log in first.")
+        try:
+            body = unit_cut(db, runtime.vault, viewer_of(user), round_id, unit_code, item,
+                            choose_lang(request))
+        except ReportDenied as exc:
+            return _error(403, str(exc))
+        except ReportMissing as exc:
+            return _error(404, str(exc))
+        return Response(content=body)
 

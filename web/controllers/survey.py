@@ -22,7 +22,7 @@ from surveys.codes import normalise_code
 from surveys.intake import AnswerProblems, Ticket, TokenProblem, resolve_token, submit
 from surveys.messages import message
 from surveys.scrub import SCRUB_NOTICE
-from web.i18n import choose_lang
+from web.i18n import choose_lang, long_date
 from web.pages import page
 
 log = logging.getLogger("sentimeter.intake")
@@ -39,7 +39,7 @@ def _answer_page(request: Request[Any, Any, Any], ticket: Ticket, token: str, *,
                 instrument=ticket.instrument, comment_spec=ticket.instrument.comment,
                 values=values or {}, comment=comment, errors=errors or {}, token=token,
                 round_name=round_.name, k=round_.k, notice=notice,
-                closes_at=round_.closes_at.strftime("%d-%m-%Y") if round_.closes_at else None)
+                closes_at=long_date(round_.closes_at, choose_lang(request)))
 
 
 def _problem(request: Request[Any, Any, Any], problem: TokenProblem, token: str) -> Template:
@@ -114,8 +114,7 @@ class SurveyController(Controller):
         return page(request, "survey/thanks.html",
                     scrubbed_notice=SCRUB_NOTICE[lang] if c else None,
                     k=round_.k if round_ else None,
-                    closes_at=round_.closes_at.strftime("%d-%m-%Y")
-                    if round_ and round_.closes_at else None)
+                    closes_at=long_date(round_.closes_at, lang) if round_ else None)
 
 
 def _valid_values(fields: dict[str, Any]) -> dict[str, int]:

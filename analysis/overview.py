@@ -1,0 +1,88 @@
+"""Tables of many units from one publication: the unit leader's subtree and sorting.
+
+A unit leader sees every unit below them in one table (eenheid, district, basisteam,
+team), sortable on any column by a query parameter so the page needs no JavaScript.
+Hidden figures always sort last, whichever the direction, so a sort never suggests where
+a suppressed value would fall.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import Session
+
+from analysis.release import current_publication
+from analysis.reports import ReportDenied, ReportMissing, Viewer, load_round, may_view
+from sentimeter.models import LEVELS
+from sentimeter.vault import Vault
+from surveys.instrument import load_instrument
+from surveys.org import Tree
+
+SORT_KEYS_FIXED = ("name", "level", "responses")
+
+
+def subtree_units(session: Session, vault: Vault, viewer: Viewer, round_id: int,
+                  unit_code: str, lang: str = "nl") -> dict[str, Any]:
+    """Every unit of the subtree under ``unit_code`` with its published scale scores."""
+    if viewer.role not in ("analyst", "unit_leader"):
+        raise ReportDenied("The overview of units is for unit leaders and the opgaveteam.")
+    tree = Tree.load(session)
+    round_ = load_round(session, round_id)
+    if unit_code not in tree.units:
+        raise ReportMissing(f"There is no unit {unit_code}.")
+    if not may_view(viewer, tree, unit_code):
+        raise ReportDenied("This unit is outside what your account may see.")
+    instrument = load_instrument(round_.instrument, round_.version)
+    publication = current_publication(session, vault, round_)
+    scales = [{"id": s.id, "name": s.name[lang]} for s in instrument.scales]
+    rows: list[dict[str, Any]] = []
+    if publication is not None:
+        top = LEVELS.index(tree.units[unit_code].level)
+        for code in tree.subtree(unit_code):
+            entry = publication["units"].get(code)
+            if entry is not None:
+                rows.append(_unit_row(entry, LEVELS.index(entry["level"]) - top))
+    return {"unit": {"code": unit_code, "name": tree.units[unit_code].name,
+                     "level": tree.units[unit_code].level},
+            "round": {"id": round_.id, "name": round_.name, "k": round_.k},
+            "released": publication is not None, "scales": scales, "rows": rows}
+
+
+def _unit_row(entry: dict[str, Any], depth: int) -> dict[str, Any]:
+    shown = entry["status"] == "published"
+    return {"code": entry["code"], "name": entry["name"], "level": entry["level"],
+            "depth": depth, "parent": entry.get("parent"), "status": entry["status"],
+            "reason": entry["reason"], "responses": entry["responses"] if shown else None,
+            "rate_band": entry["rate_band"] if shown else None,
+            "scales": {s["id"]: s["score"] for s in entry["scales"]
+                       if shown and s["status"] == "published"}}
+
+
+def sort_key_of(requested: str | None, scale_ids: Sequence[str]) -> str | None:
+    """The sort key if it names a known column, else None (keep tree order)."""
+    if requested in SORT_KEYS_FIXED or requested in scale_ids:
+        return requested
+    return None
+
+
+def sort_rows(rows: Sequence[dict[str, Any]], key: str | None,
+              descending: bool = False) -> list[dict[str, Any]]:
+    """Rows sorted on a column; rows without a shown value always come last."""
+    if key is None:
+        return list(rows)
+
+    def value(row: dict[str, Any]) -> Any:
+        if key == "level":
+            return LEVELS.index(row["level"])
+        if key == "name":
+            return str(row["name"]).casefold()
+        if key == "responses":
+            return row["responses"]
+        return row["scales"].get(key)
+
+    present = [r for r in rows if value(r) is not None]
+    missing = [r for r in rows if value(r) is None]
+    present.sort(key=lambda r: (value(r), str(r["name"]).casefold()), reverse=descending)
+    return present + missing

@@ -1,0 +1,24 @@
+"""schemathesis against /schema through the ASGI app: no 500s, responses match the schema."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from sentimeter.runtime import open_runtime
+from sentimeter.settings import Settings
+from web.app import create_app
+
+_DATA = Path(tempfile.mkdtemp(prefix="sentimeter-schemathesis-"))
+APP = create_app(runtime=open_runtime(Settings(data_dir=_DATA), create=True))
+schema = schemathesis.openapi.from_asgi("/schema/openapi.json", APP)
+
+
+@schema.parametrize()
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+def test_the_api_never_fails_and_keeps_to_its_schema(case: schemathesis.Case) -> None:
+    case.call_and_validate()

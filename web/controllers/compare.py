@@ -1,0 +1,175 @@
+"""The comparison page (/compare): units x scales for one round and one level.
+
+For the opgaveteam (the whole force) and unit leaders (their subtree); team leaders get 403
+from the guard. A GET form chooses round, level and the scale of the trend; the heatmap and
+trend are server-rendered SVG images, each with a summary sentence and a table beneath.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.response import Template
+from sqlmodel import Session
+
+from analysis.figures import (
+    compare_csv,
+    compare_table,
+    heatmap_chart,
+    heatmap_summary,
+    trend_chart,
+    trend_summary,
+    trend_table,
+)
+from analysis.overview import sort_key_of, sort_rows
+from analysis.reports import Viewer, compare, scope_root, visible_rounds
+from analysis.trends import MAX_TREND_UNITS, level_trend
+from sentimeter.audit import record
+from sentimeter.models import LEVELS, Round, User
+from sentimeter.runtime import Runtime
+from surveys.org import Tree
+from web.auth import requires_compare, session_user, viewer_of
+from web.controllers.dashboard import chart_response, gated
+from web.i18n import choose_lang
+from web.pages import page
+
+AnyRequest = Request[Any, Any, Any]
+COMPARE_LEVELS = ("eenheid", "district", "basisteam", "team")
+
+
+def _user(request: AnyRequest, db: Session) -> User:
+    user = session_user(request, db)
+    if user is None:
+        raise NotAuthorizedException("Log in first.")
+    return user
+
+
+def _levels(viewer: Viewer, tree: Tree) -> list[str]:
+    """Levels below the viewer's own unit (an analyst at the korps sees every level)."""
+    root = scope_root(viewer, tree)
+    own = LEVELS.index(tree.units[root].level) if root else len(LEVELS)
+    return [level for level in COMPARE_LEVELS if LEVELS.index(level) > own]
+
+
+def _released_rounds(db: Session, viewer: Viewer) -> list[Round]:
+    """Rounds with something to compare: closed, or open with interim snapshots."""
+    return [r for r in visible_rounds(db, viewer)
+            if r.state == "closed" or (r.state == "open" and r.interim)]
+
+
+def _cuts_hook(db: Session, runtime: Runtime, viewer: Viewer, round_id: int, level: str,
+               lang: str) -> Any:
+    """HOOK for the analyst-only cuts of issue 3 (privacy gate).
+
+    ``analysis/cuts.py`` is built by another engineer; when it exists and offers
+    ``compare_cuts(session, vault, viewer, round_id, level, lang)``, its result is shown:
+    ``{"items": [{"name", "focus", "rows": [{"unit_name", "scale_name", "cut", "rest",
+    "suppressed", "reason"}]}]}``. Until then (or for non-analysts) nothing is shown.
+    """
+    if viewer.role != "analyst":
+        return None
+    try:
+        module = importlib.import_module("analysis.cuts")
+    except ModuleNotFoundError:
+        return None
+    compare_cuts = getattr(module, "compare_cuts", None)
+    if compare_cuts is None:
+        return None
+    return compare_cuts(db, runtime.vault, viewer, round_id, level, lang)
+
+
+class CompareController(Controller):
+    path = "/compare"
+    guards = [requires_compare]
+
+    @get("/", sync_to_thread=True)
+    def index(self, request: AnyRequest, db: Session, runtime: Runtime,
+              round: int | None = None, level: str | None = None,  # noqa: A002
+              scale: str | None = None, sort: str | None = None,
+              dir: str | None = None) -> Template:  # noqa: A002
+        user = _user(request, db)
+        viewer, lang, tree = viewer_of(user), choose_lang(request), Tree.load(db)
+        rounds, levels = _released_rounds(db, viewer), _levels(viewer, tree)
+        chosen = next((r for r in rounds if r.id == round), rounds[0] if rounds else None)
+        level = level if level in levels else (levels[0] if levels else None)
+        context: dict[str, Any] = {"rounds": rounds, "levels": levels, "chosen": chosen,
+                                   "level": level, "comparison": None}
+        if chosen is not None and level is not None:
+            round_id = chosen.id or 0
+            comparison = gated(lambda: compare(db, runtime.vault, viewer, round_id, level, lang))
+            record(db, actor=user.email, action="compare.open", target=f"{round_id}/{level}")
+            scale_ids = [s["id"] for s in comparison["scales"]]
+            scale = scale if scale in scale_ids else scale_ids[0]
+            trend = gated(lambda: level_trend(db, viewer, round_id, level, scale, lang))
+            key, desc = sort_key_of(sort, scale_ids), dir == "desc"
+            context.update(
+                comparison=comparison, scale=scale, sort=key, desc=desc,
+                table=sort_rows(compare_table(comparison), key, desc),
+                heat_summary=heatmap_summary(comparison, lang),
+                trend=trend, trend_rows=trend_table(trend), max_trend_units=MAX_TREND_UNITS,
+                trend_summary=trend_summary(trend, lang),
+                cuts=_cuts_hook(db, runtime, viewer, round_id, level, lang))
+        return page(request, "compare/index.html", user=user, **context)
+
+    # One handler per file type (see the note in dashboard.py on lists of paths).
+    @get("/{round_id:int}/heatmap.svg", sync_to_thread=True)
+    def heatmap_svg(self, request: AnyRequest, round_id: int, db: Session, runtime: Runtime,
+                    level: str = "eenheid", download: bool = False) -> Response[Any]:
+        return _heatmap_image(request, db, runtime, round_id, level, "svg", download)
+
+    @get("/{round_id:int}/heatmap.png", sync_to_thread=True)
+    def heatmap_png(self, request: AnyRequest, round_id: int, db: Session, runtime: Runtime,
+                    level: str = "eenheid", download: bool = False) -> Response[Any]:
+        return _heatmap_image(request, db, runtime, round_id, level, "png", download)
+
+    @get("/{round_id:int}/trend.svg", sync_to_thread=True)
+    def trend_svg(self, request: AnyRequest, round_id: int, db: Session, level: str = "eenheid",
+                  scale: str = "", download: bool = False) -> Response[Any]:
+        return _trend_image(request, db, round_id, level, scale, "svg", download)
+
+    @get("/{round_id:int}/trend.png", sync_to_thread=True)
+    def trend_png(self, request: AnyRequest, round_id: int, db: Session, level: str = "eenheid",
+                  scale: str = "", download: bool = False) -> Response[Any]:
+        return _trend_image(request, db, round_id, level, scale, "png", download)
+
+    @get("/{round_id:int}/export.csv", sync_to_thread=True)
+    def export_csv(self, request: AnyRequest, round_id: int, db: Session, runtime: Runtime,
+                   level: str = "eenheid") -> Response[str]:
+        user = _user(request, db)
+        viewer, lang = viewer_of(user), choose_lang(request)
+        _check_level(level)
+        comparison = gated(lambda: compare(db, runtime.vault, viewer, round_id, level, lang))
+        record(db, actor=user.email, action="export.csv", target=f"compare/{round_id}/{level}")
+        filename = f"sentimeter-compare-{round_id}-{level}.csv"
+        return Response(compare_csv(comparison), media_type="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _check_level(level: str) -> None:
+    if level not in COMPARE_LEVELS:
+        raise NotFoundException(f"level must be one of {', '.join(COMPARE_LEVELS)}")
+
+
+def _heatmap_image(request: AnyRequest, db: Session, runtime: Runtime, round_id: int,
+                   level: str, fmt: str, download: bool) -> Response[Any]:
+    _check_level(level)
+    viewer, lang = viewer_of(_user(request, db)), choose_lang(request)
+    comparison = gated(lambda: compare(db, runtime.vault, viewer, round_id, level, lang))
+    if not comparison["rows"]:
+        raise NotFoundException("There is nothing to compare: not released or no units.")
+    return chart_response(request, db, heatmap_chart(comparison, lang), fmt,
+                          f"heatmap-{round_id}-{level}", f"compare/{round_id}/{level}", download)
+
+
+def _trend_image(request: AnyRequest, db: Session, round_id: int, level: str, scale: str,
+                 fmt: str, download: bool) -> Response[Any]:
+    _check_level(level)
+    viewer, lang = viewer_of(_user(request, db)), choose_lang(request)
+    trend = gated(lambda: level_trend(db, viewer, round_id, level, scale or None, lang))
+    if not trend["points"]:
+        raise NotFoundException("There is no trend to draw for this choice.")
+    return chart_response(request, db, trend_chart(trend, lang), fmt, f"trend-{round_id}-{level}",
+                          f"compare/{round_id}/{level}/trend", download)
