@@ -377,7 +377,7 @@ def trend_multiples(
         title=t["round"],
         sort=rounds,
         scale=alt.Scale(domain=rounds),
-        axis=alt.Axis(labelAngle=0, labelLimit=60),
+        axis=alt.Axis(labelAngle=0, labelLimit=90),
     )
     y = alt.Y(
         "score:Q",

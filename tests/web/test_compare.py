@@ -100,3 +100,15 @@ def test_an_unknown_level_is_refused(client: TestClient[Any], latest: int) -> No
     login(client, PERSONAS["bob_analyst"])
     assert client.get(f"/compare/{latest}/heatmap.svg?level=nope").status_code == 404
     assert client.get(f"/api/v1/compare/{latest}?level=nope").status_code == 400
+
+
+def test_only_analysts_see_the_cuts_and_small_cuts_are_not_shown(
+        client: TestClient[Any], latest: int) -> None:
+    login(client, PERSONAS["bob_analyst"])
+    client.cookies.set("lang", "en")
+    text = client.get(f"/compare?round={latest}&level=eenheid").text
+    cuts = text[text.index("Cuts (opgaveteam only)"):]
+    assert "Eenheid Twee" in cuts and "not shown" in cuts  # 16 answers: no side reaches 10
+    login(client, PERSONAS["dave_district_leader"])
+    client.cookies.set("lang", "en")
+    assert "Cuts (opgaveteam only)" not in client.get(f"/compare?round={latest}").text

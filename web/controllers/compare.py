@@ -7,7 +7,6 @@ trend are server-rendered SVG images, each with a summary sentence and a table b
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from litestar import Controller, Request, Response, get
@@ -15,6 +14,7 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.response import Template
 from sqlmodel import Session
 
+from analysis.cuts import unit_cut
 from analysis.figures import (
     compare_csv,
     compare_table,
@@ -25,11 +25,12 @@ from analysis.figures import (
     trend_table,
 )
 from analysis.overview import sort_key_of, sort_rows
-from analysis.reports import Viewer, compare, scope_root, visible_rounds
+from analysis.reports import Viewer, compare, load_round, scope_root, visible_rounds
 from analysis.trends import MAX_TREND_UNITS, level_trend
 from sentimeter.audit import record
 from sentimeter.models import LEVELS, Round, User
 from sentimeter.runtime import Runtime
+from surveys.instrument import load_instrument
 from surveys.org import Tree
 from web.auth import requires_compare, session_user, viewer_of
 from web.controllers.dashboard import chart_response, gated
@@ -60,25 +61,37 @@ def _released_rounds(db: Session, viewer: Viewer) -> list[Round]:
             if r.state == "closed" or (r.state == "open" and r.interim)]
 
 
-def _cuts_hook(db: Session, runtime: Runtime, viewer: Viewer, round_id: int, level: str,
-               lang: str) -> Any:
-    """HOOK for the analyst-only cuts of issue 3 (privacy gate).
+def _cuts(db: Session, runtime: Runtime, viewer: Viewer, comparison: dict[str, Any],
+          lang: str) -> dict[str, Any] | None:
+    """The analyst-only cuts (issue 3) of the compared units, as published by the gate.
 
-    ``analysis/cuts.py`` is built by another engineer; when it exists and offers
-    ``compare_cuts(session, vault, viewer, round_id, level, lang)``, its result is shown:
-    ``{"items": [{"name", "focus", "rows": [{"unit_name", "scale_name", "cut", "rest",
-    "suppressed", "reason"}]}]}``. Until then (or for non-analysts) nothing is shown.
+    ``analysis.cuts.unit_cut`` returns one unit's cut for one self-description item; each
+    call reads the stored publication, so at most MAX_TREND_UNITS units are listed.
+    Rows: {"unit_name", "scale_name", "cut", "rest", "suppressed", "reason"}.
     """
-    if viewer.role != "analyst":
+    if viewer.role != "analyst" or not comparison["released"] or not comparison["rows"]:
         return None
-    try:
-        module = importlib.import_module("analysis.cuts")
-    except ModuleNotFoundError:
-        return None
-    compare_cuts = getattr(module, "compare_cuts", None)
-    if compare_cuts is None:
-        return None
-    return compare_cuts(db, runtime.vault, viewer, round_id, level, lang)
+    round_ = load_round(db, comparison["round"]["id"])
+    instrument = load_instrument(round_.instrument, round_.version)
+    units = list(dict.fromkeys(r["unit"] for r in comparison["rows"]))[:MAX_TREND_UNITS]
+    items = []
+    for item in instrument.cut_items:
+        rows = []
+        for code in units:
+            cut = unit_cut(db, runtime.vault, viewer, round_.id or 0, code, item.id, lang)
+            figures = {f["id"]: f for f in cut["figures"]}
+            for scale in cut["scales"]:
+                figure = figures.get(scale["id"], {})
+                shown = cut["status"] == "published" and figure.get("status") == "published"
+                rows.append({"unit_name": cut["unit"]["name"], "scale_name": scale["name"],
+                             "suppressed": not shown,
+                             "reason": None if shown else (cut["reason"] or "too_few"),
+                             "cut": figure["cut"]["score"] if shown else None,
+                             "rest": figure["rest"]["score"] if shown else None})
+        if rows:
+            items.append({"name": cut["item"]["text"], "focus": cut["item"]["focus_label"],
+                          "rows": rows})
+    return {"items": items} if items else None
 
 
 class CompareController(Controller):
@@ -111,7 +124,7 @@ class CompareController(Controller):
                 heat_summary=heatmap_summary(comparison, lang),
                 trend=trend, trend_rows=trend_table(trend), max_trend_units=MAX_TREND_UNITS,
                 trend_summary=trend_summary(trend, lang),
-                cuts=_cuts_hook(db, runtime, viewer, round_id, level, lang))
+                cuts=_cuts(db, runtime, viewer, comparison, lang))
         return page(request, "compare/index.html", user=user, **context)
 
     # One handler per file type (see the note in dashboard.py on lists of paths).
