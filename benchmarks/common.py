@@ -19,6 +19,8 @@ from sqlalchemy import create_engine, text
 
 from sentimeter.settings import Settings
 from sentimeter.vault import generate_master_key
+from surveys import demo_force
+from surveys.org import OrgRow
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "benchmarks.md"
@@ -108,3 +110,9 @@ def env_for(settings: Settings) -> dict[str, str]:
                SENTIMETER_DATABASE_URL=settings.database_url,
                SENTIMETER_MASTER_KEY=settings.master_key, SENTIMETER_COOKIE_SECURE="false")
     return env
+
+
+def synthetic_force(people: int) -> list[OrgRow]:
+    """``generate_force`` as the rows ``import_org`` takes."""
+    return [OrgRow(r.code, r.parent_code, r.level, r.name, r.headcount)
+            for r in demo_force.generate_force(people=people)]

@@ -32,13 +32,13 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from analysis.release import close_and_publish, compute_publication
-from benchmarks.common import fresh_settings, pg_available, write_section
+from benchmarks.common import fresh_settings, pg_available, synthetic_force, write_section
 from sentimeter.accounts import create_user
 from sentimeter.db import session_scope
 from sentimeter.models import AccessCode, Response, Round, random_id
 from sentimeter.runtime import Runtime, open_runtime
 from sentimeter.vault import response_aad
-from surveys.demo_force import _ItemTable, _person, generate_force, team_climate
+from surveys.demo_force import _ItemTable, _person, team_climate
 from surveys.instrument import load_instrument
 from surveys.org import OrgRow, import_org
 from surveys.rounds import create_round, open_round
@@ -148,7 +148,8 @@ def measure_serving(runtime: Runtime, round_id: int, unit_code: str) -> dict[str
     paths["GET /dashboard/{id}/NP (unit page)"] = f"/dashboard/{round_id}/NP"
     paths[f"GET /dashboard/{{id}}/{unit_code} (team page)"] = f"/dashboard/{round_id}/{unit_code}"
     results: dict[str, float] = {}
-    with TestClient(app=create_app(runtime=runtime)) as client:
+    app = create_app(runtime=runtime)
+    with TestClient(app=app) as client:
         client.get("/login")
         login = client.post("/api/v1/auth/login",
                             json={"email": "analist@politie.test", "password": PASSWORD},
@@ -165,13 +166,47 @@ def measure_serving(runtime: Runtime, round_id: int, unit_code: str) -> dict[str
                 client.get(path)
                 times.append(time.perf_counter() - start)
             results[label] = statistics.median(times)
+            if results[label] >= 0.5:
+                PROFILES[label] = _profile_request(app, client.cookies, path)
     return results
+
+
+PROFILES: dict[str, str] = {}
+
+
+def _profile_request(app: Any, cookies: Any, path: str) -> str:
+    """cProfile of one request across threads: a fresh client, so that its event loop and
+    worker threads start after the profiling hook is set (handlers run in worker threads)."""
+    import threading
+
+    from litestar.testing import TestClient
+
+    profiles: list[cProfile.Profile] = []
+
+    def hook(*_: Any) -> None:  # first event in a new thread: hand over to a real profiler
+        profiler = cProfile.Profile()
+        profiles.append(profiler)
+        profiler.enable()
+
+    threading.setprofile(hook)
+    try:
+        with TestClient(app=app, cookies=cookies) as fresh:
+            fresh.get(path)
+    finally:
+        threading.setprofile(None)
+    out = io.StringIO()
+    for profiler in profiles:
+        profiler.create_stats()
+    stats = pstats.Stats(*profiles, stream=out)
+    stats.sort_stats("cumulative").print_stats(r"(analysis|web|surveys|sentimeter|json|jinja|"
+                                                r"altair|vl_convert)", 14)
+    return "\n".join(line for line in out.getvalue().splitlines()[4:] if line.strip())
 
 
 def run(backend: str, people: int) -> str:
     with tempfile.TemporaryDirectory() as tmp, fresh_settings(backend, Path(tmp)) as settings:
         runtime = open_runtime(settings)
-        org = generate_force(people=people)
+        org = synthetic_force(people)
         with session_scope(runtime.engine) as session:
             import_org(session, org)
         teams = [row for row in org if row.level == "team"]
@@ -224,6 +259,10 @@ def report(backend: str, people: int, levels: dict[str, int], rounds: int, seedi
         lines.append(f"| {label} | {value} | < 0.5 s {verdict} |")
     lines += ["", f"Profile of one Team Thermometer aggregation ({backend}, cProfile, "
               "cumulative):", "", "```", agg["team-thermometer"]["profile"], "```", ""]
+    for label, profile in PROFILES.items():
+        lines += [f"Profile of the slow request {label} ({backend}, cProfile over all threads, "
+                  "cumulative, application frames):", "", "```", profile, "```", ""]
+    PROFILES.clear()
     return "\n".join(lines)
 
 

@@ -40,7 +40,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip on every request. A connection broken by a database
+    # restart fails one request, and SQLAlchemy then invalidates the whole pool; connections
+    # are also recycled hourly so none outlives a proxy's idle timeout by much.
+    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=3600)
 
 
 def upgrade(engine: Engine) -> None:

@@ -147,7 +147,8 @@ DATABASE_SCHEMES = ("sqlite", "postgresql")
 def _log_level(name: str, default: str) -> str:
     value = os.environ.get(name, default).strip().lower() or default
     if value not in LOG_LEVELS:
-        raise SettingsError(f"{name}={value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}.")
+        raise SettingsError(f"{name}={value!r} is not a log level; "
+                            f"use one of {', '.join(LOG_LEVELS)}.")
     return value
 
 

@@ -90,7 +90,7 @@ def import_org(session: Session, rows: Sequence[OrgRow]) -> ImportResult:
     for row in _parents_first(rows, existing):
         unit = existing.get(row.code)
         if unit is None:
-            unit = Unit(code=row.code)
+            unit = Unit(code=row.code, level=row.level, name=row.name, headcount=row.headcount)
             added += 1
         else:
             updated += 1

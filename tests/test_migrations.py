@@ -21,6 +21,7 @@ from sqlmodel import SQLModel
 
 from sentimeter.db import MIGRATIONS_DIR, make_engine, upgrade
 from sentimeter.settings import Settings
+from sentimeter.vault import generate_master_key
 
 
 def _head() -> str:
@@ -70,7 +71,8 @@ def _cli_env(settings: Settings) -> dict[str, str]:
     env["SENTIMETER_DATA_DIR"] = str(settings.data_dir)
     if settings.database_url:
         env["SENTIMETER_DATABASE_URL"] = settings.database_url
-        env["SENTIMETER_MASTER_KEY"] = settings.master_key
+    # a key from outside: the embedded default refuses a database file it did not create
+    env["SENTIMETER_MASTER_KEY"] = settings.master_key or generate_master_key().serialise()
     return env
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -43,7 +44,7 @@ def security_before_send(hsts: bool) -> Callable[[Message, Scope], Awaitable[Non
     extra = security_headers(hsts=hsts)
 
     async def before_send(message: Message, scope: Scope) -> None:
-        if scope.get("type") == "http":
+        if scope.get("type") == ScopeType.HTTP:
             _apply(message, str(scope.get("path", "")), extra)
 
     return before_send
@@ -55,7 +56,7 @@ def headers_middleware_factory(hsts: bool) -> Callable[[ASGIApp], ASGIApp]:
 
     def middleware(app: ASGIApp) -> ASGIApp:
         async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
+            if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
             path = str(scope.get("path", ""))

@@ -6,8 +6,8 @@ import tempfile
 from pathlib import Path
 
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, settings
+from schemathesis import checks
 
 from sentimeter.runtime import open_runtime
 from sentimeter.settings import Settings

@@ -48,7 +48,8 @@ def test_usual_spellings_of_true_are_accepted(monkeypatch: pytest.MonkeyPatch, v
 
 @pytest.mark.parametrize("name", ["SENTIMETER_SESSION_HOURS", "SENTIMETER_RETENTION_DAYS",
                                   "SENTIMETER_MAX_BODY_BYTES", "SENTIMETER_MIN_K"])
-@pytest.mark.parametrize("value", ["eight", "8.5", "1_000", "\u0668", "1e3", "99999999999999999999"])
+@pytest.mark.parametrize("value", ["eight", "8.5", "1_000", "\u0668", "1e3",
+                                   "99999999999999999999"])
 def test_a_malformed_whole_number_is_refused_naming_the_variable(
         monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)

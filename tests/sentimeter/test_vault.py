@@ -57,7 +57,8 @@ def test_a_ciphertext_moved_to_another_place_does_not_open(moved: dict[str, obje
         vault.open(key, blob, _aad(**moved))  # type: ignore[arg-type]
 
 
-def test_a_stored_response_opens_only_with_its_own_team_and_id(runtime: Runtime, org: object) -> None:
+def test_a_stored_response_opens_only_with_its_own_team_and_id(
+        runtime: Runtime, org: object) -> None:
     round_id, codes = open_round_with_codes(runtime, instrument="sentimeter",
                                             codes_per_team={"T-BIG": 2})
     answer_all(runtime, codes, "sentimeter", {"T-BIG": 2})
@@ -67,7 +68,8 @@ def test_a_stored_response_opens_only_with_its_own_team_and_id(runtime: Runtime,
         key = runtime.vault.data_key(session, round_id=round_id, unit_code="T-BIG")
         assert key is not None
         first, second = rows
-        opened = json.loads(runtime.vault.open(key, first.sealed, _real_aad(round_id, "T-BIG", first.id)))
+        aad = _real_aad(round_id, "T-BIG", first.id)
+        opened = json.loads(runtime.vault.open(key, first.sealed, aad))
         assert set(opened) == {"a"}
         with pytest.raises(InvalidTag):  # another team
             runtime.vault.open(key, first.sealed, _real_aad(round_id, "T-MID", first.id))
@@ -180,8 +182,8 @@ def test_a_wrong_key_with_the_same_id_is_also_refused(
 def test_a_lost_embedded_key_file_is_not_silently_replaced(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "var")
     rt = open_runtime(settings, create=True)
-    from tests.conftest import SMALL_ORG
     from surveys.org import OrgRow, import_org
+    from tests.conftest import SMALL_ORG
 
     with session_scope(rt.engine) as session:
         import_org(session, [OrgRow(*row) for row in SMALL_ORG])

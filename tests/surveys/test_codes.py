@@ -18,7 +18,8 @@ from surveys.rounds import RoundError, close_round, create_round
 from tests.conftest import open_round_with_codes
 
 
-def test_codes_are_long_and_use_no_characters_that_look_alike(runtime: Runtime, org: object) -> None:
+def test_codes_are_long_and_use_no_characters_that_look_alike(
+        runtime: Runtime, org: object) -> None:
     _, issued = open_round_with_codes(runtime, codes_per_team={"T-BIG": 200})
     codes = issued["T-BIG"]
     assert len(set(codes)) == 200
@@ -108,10 +109,12 @@ def test_codes_print_writes_a_pdf_of_cards(runtime: Runtime, org: object, cli: A
     assert out.read_bytes().startswith(b"%PDF-")
     assert "4 cards" in result.stderr
     with session_scope(runtime.engine) as session:
-        assert len(session.exec(select(AccessCode).where(AccessCode.unit_code == "T-MID")).all()) == 4
+        rows = session.exec(select(AccessCode).where(AccessCode.unit_code == "T-MID")).all()
+        assert len(rows) == 4
 
 
-def test_codes_for_an_unknown_team_fail_with_a_message(runtime: Runtime, org: object, cli: Any) -> None:
+def test_codes_for_an_unknown_team_fail_with_a_message(
+        runtime: Runtime, org: object, cli: Any) -> None:
     created = json.loads(cli("round", "create", "--instrument", "sentimeter", "--unit", "NP",
                              "--json").stdout)
     result = cli("codes", "issue", str(created["id"]), "--unit", "NOPE", "--count", "3")

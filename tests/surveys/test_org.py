@@ -15,7 +15,7 @@ from sqlmodel import select
 from sentimeter.db import session_scope
 from sentimeter.models import Unit
 from sentimeter.runtime import Runtime
-from surveys.org import OrgImportError, OrgRow, Tree, import_org, parse_org_csv
+from surveys.org import OrgImportError, Tree, import_org, parse_org_csv
 
 HEADER = "code,parent_code,level,name,headcount\n"
 GOOD = HEADER + "NP,,korps,Nationale Politie,100\nE1,NP,eenheid,Eenheid Een,60\n" \
@@ -23,7 +23,8 @@ GOOD = HEADER + "NP,,korps,Nationale Politie,100\nE1,NP,eenheid,Eenheid Een,60\n
 
 BAD_FILES = {
     "unknown parent": (GOOD + "T2,NOPE,team,Team Twee,8\n", "row 7 (T2): unknown parent 'NOPE'"),
-    "duplicate code": (GOOD + "T1,B1,team,Team Een bis,8\n", "row 7 (T1): duplicate code, first on row 6"),
+    "duplicate code": (GOOD + "T1,B1,team,Team Een bis,8\n",
+                       "row 7 (T1): duplicate code, first on row 6"),
     "bad level": (GOOD + "T2,B1,squad,Team Twee,8\n", "row 7 (T2): level 'squad' is not one of"),
     "negative headcount": (GOOD + "T2,B1,team,Team Twee,-3\n", "row 7 (T2): headcount '-3'"),
     "text headcount": (GOOD + "T2,B1,team,Team Twee,twelve\n", "row 7 (T2): headcount 'twelve'"),
@@ -65,7 +66,8 @@ def test_children_may_come_before_their_parents_in_the_file(runtime: Runtime) ->
 
 def test_importing_again_updates_existing_units(runtime: Runtime) -> None:
     _import_text(runtime, GOOD)
-    result = _import_text(runtime, HEADER + "T1,B1,team,Team Een (nieuw),14\nT2,B1,team,Team Twee,9\n")
+    result = _import_text(runtime,
+                          HEADER + "T1,B1,team,Team Een (nieuw),14\nT2,B1,team,Team Twee,9\n")
     assert (result.added, result.updated) == (1, 1)
     with session_scope(runtime.engine) as session:
         unit = session.get(Unit, "T1")
@@ -122,7 +124,8 @@ def test_the_cli_rejects_each_bad_file_with_the_row_and_a_nonzero_exit(
         assert _count(runtime) == 0, case
 
 
-def test_the_cli_refuses_a_file_that_is_not_utf8(runtime: Runtime, cli: Any, tmp_path: Path) -> None:
+def test_the_cli_refuses_a_file_that_is_not_utf8(
+        runtime: Runtime, cli: Any, tmp_path: Path) -> None:
     path = tmp_path / "org.csv"
     path.write_bytes(HEADER.encode() + "NP,,korps,Politie\xe9,5\n".encode("latin-1"))
     result = cli("import-org", str(path))
@@ -135,7 +138,8 @@ _row = st.lists(st.one_of(_cells, st.sampled_from(["NP", "E1", "team", "korps", 
                                                    "-1", "T1", ""])), min_size=0, max_size=6)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.one_of(
     st.text(max_size=300),
     st.lists(_row, max_size=8).map(

@@ -24,7 +24,8 @@ def _draft(runtime: Runtime, **kwargs: Any) -> int:
 
 def test_k_below_five_is_refused(runtime: Runtime, org: object) -> None:
     for k in (4, 0, -5):
-        with session_scope(runtime.engine) as session, pytest.raises(RoundError, match="at least 5"):
+        with session_scope(runtime.engine) as session, \
+                pytest.raises(RoundError, match="at least 5"):
             create_round(session, instrument="sentimeter", unit_code="NP", k=k)
 
 
@@ -42,7 +43,8 @@ def test_a_new_round_is_a_draft_with_k_five_by_default(runtime: Runtime, org: ob
             (5, "draft", "team-thermometer", 1)
 
 
-def test_unknown_instrument_unit_or_backwards_schedule_is_refused(runtime: Runtime, org: object) -> None:
+def test_unknown_instrument_unit_or_backwards_schedule_is_refused(
+        runtime: Runtime, org: object) -> None:
     now = datetime.now(UTC)
     with session_scope(runtime.engine) as session:
         with pytest.raises(RoundError, match="Unknown instrument"):
@@ -54,7 +56,8 @@ def test_unknown_instrument_unit_or_backwards_schedule_is_refused(runtime: Runti
                          closes_at=now - timedelta(days=1))
 
 
-def test_a_round_goes_from_draft_to_open_to_closed_and_no_other_way(runtime: Runtime, org: object) -> None:
+def test_a_round_goes_from_draft_to_open_to_closed_and_no_other_way(
+        runtime: Runtime, org: object) -> None:
     round_id = _draft(runtime)
     with session_scope(runtime.engine) as session:
         with pytest.raises(RoundError, match="only an open round can be closed"):
@@ -115,7 +118,8 @@ def test_the_cli_creates_opens_and_closes_a_round(runtime: Runtime, org: object,
         assert stored is not None and stored.state == "closed" and stored.name == "Maart"
 
 
-def test_the_cli_refuses_a_bad_round_with_a_message(runtime: Runtime, org: object, cli: Any) -> None:
+def test_the_cli_refuses_a_bad_round_with_a_message(
+        runtime: Runtime, org: object, cli: Any) -> None:
     for flag, value, message in [("--k", "4", "k must be at least 5"),
                                  ("--opens", "next tuesday", "not an ISO date-time"),
                                  ("--unit", "NOPE", "Unknown unit")]:

@@ -112,7 +112,8 @@ def test_sending_nothing_asks_for_at_least_one_answer(
 
 def test_used_unknown_and_closed_codes_get_clear_pages(
         officer: TestClient[Any], codes: list[str], runtime: Runtime) -> None:
-    assert officer.post(f"/s/{codes[0]}", data={"ps1": "3"}, follow_redirects=False).status_code == 303
+    sent = officer.post(f"/s/{codes[0]}", data={"ps1": "3"}, follow_redirects=False)
+    assert sent.status_code == 303
     used = officer.get(f"/s/{codes[0]}")
     assert used.status_code == 409 and "already been used" in used.text
     assert officer.post(f"/s/{codes[0]}", data={"ps1": "3"}).status_code == 409

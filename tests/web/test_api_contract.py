@@ -61,7 +61,8 @@ def _round_in_state(runtime: Runtime, state: str) -> str:
     with session_scope(runtime.engine) as session:
         round_ = create_round(session, instrument="sentimeter", unit_code="NP")
         assert round_.id is not None
-        code = issue_codes(session, runtime.vault, round_id=round_.id, unit_code="T-MID", count=1)[0]
+        code = issue_codes(session, runtime.vault, round_id=round_.id, unit_code="T-MID",
+                           count=1)[0]
         if state in ("closed", "past"):
             round_.state = "open"
         if state == "closed":
@@ -91,7 +92,8 @@ def test_the_survey_names_the_instrument_its_items_and_how_answers_are_protected
         assert item["options"] and all(set(o) == {"value", "label"} for o in item["options"])
         assert all(isinstance(o["value"], int) and o["label"] for o in item["options"])
     ps1 = next(i for i in instrument["items"] if i["id"] == "ps1")
-    assert [o["value"] for o in ps1["options"]] == [1, 2, 3, 4, 5] and ps1["scale"] == "psych_safety"
+    assert [o["value"] for o in ps1["options"]] == [1, 2, 3, 4, 5]
+    assert ps1["scale"] == "psych_safety"
     assert body["comment"]["enabled"] is True and body["comment"]["max_length"] == 2000
     assert "name" in body["comment"]["warning"].lower()
     assert "at least 5" in body["protection"] and "anonymous" in body["protection"]
@@ -117,7 +119,8 @@ def test_the_survey_tells_unknown_used_and_closed_codes_apart(
     used = anonymous.get(f"/api/v1/surveys/{codes[0]}")
     assert used.status_code == 409 and used.json()["detail"]
     for state in ("draft", "closed", "past"):
-        assert anonymous.get(f"/api/v1/surveys/{_round_in_state(runtime, state)}").status_code == 410
+        closed = anonymous.get(f"/api/v1/surveys/{_round_in_state(runtime, state)}")
+        assert closed.status_code == 410, state
 
 
 # -- POST /api/v1/responses ------------------------------------------------------------------
@@ -166,7 +169,8 @@ REFUSED: list[tuple[str, Callable[[str], Any], str]] = [
     ("zero on a 1-5 scale", lambda t: {"token": t, "answers": {"ps1": 0}}, "ps1"),
     ("11 on a 0-10 scale", lambda t: {"token": t, "answers": {"in4": 11}}, "in4"),
     ("negative", lambda t: {"token": t, "answers": {"ss2": -1}}, "ss2"),
-    ("comment over 2,000", lambda t: {"token": t, "answers": {"ps1": 3}, "comment": LONG}, "comment"),
+    ("comment over 2,000", lambda t: {"token": t, "answers": {"ps1": 3}, "comment": LONG},
+     "comment"),
     ("comment not text", lambda t: {"token": t, "answers": {"ps1": 3}, "comment": 12}, "comment"),
     ("comment an object", lambda t: {"token": t, "answers": {"ps1": 3}, "comment": {}}, "comment"),
     ("boolean value", lambda t: {"token": t, "answers": {"ps1": True}}, "ps1"),
@@ -208,14 +212,16 @@ def test_each_refused_answer_gets_422_naming_the_field_and_writes_nothing(
     assert _rows(runtime) == (1, 0, 1)
 
 
-def test_every_wrong_field_gets_its_own_message(anonymous: TestClient[Any], codes: list[str]) -> None:
+def test_every_wrong_field_gets_its_own_message(
+        anonymous: TestClient[Any], codes: list[str]) -> None:
     response = _post(anonymous, {"token": codes[0], "answers": {"ps1": 9, "in4": True, "zz": 1},
                                  "comment": LONG}, )
     assert response.status_code == 422
     assert set(response.json()["errors"]) == {"ps1", "in4", "zz", "comment"}
 
 
-def test_messages_follow_the_officers_language(anonymous: TestClient[Any], codes: list[str]) -> None:
+def test_messages_follow_the_officers_language(
+        anonymous: TestClient[Any], codes: list[str]) -> None:
     body = {"token": codes[0], "answers": {"ps1": 3}, "comment": LONG}
     dutch = _post(anonymous, body).json()["errors"]["comment"]
     english = anonymous.post(API, json=body, headers={"accept-language": "en"}).json()

@@ -64,11 +64,12 @@ def test_a_leader_logs_in_with_the_form_and_out_again(
 
 def test_a_wrong_password_is_401_on_the_form_and_the_api(
         client: TestClient[Any], personas: dict[str, Persona]) -> None:
-    assert _form_login(client, personas["alice_team_leader"].email, "wrong-password-123").status_code == 401
+    alice = personas["alice_team_leader"].email
+    assert _form_login(client, alice, "wrong-password-123").status_code == 401
     assert _form_login(client, "nobody@politie.test", PASSWORD).status_code == 401
     client.cookies.clear()
     client.get("/login")
-    api = client.post("/api/v1/auth/login", json={"email": "alice@politie.test", "password": "nope"},
+    api = client.post("/api/v1/auth/login", json={"email": alice, "password": "nope"},
                       headers=csrf_headers(client))
     assert api.status_code == 401 and "sentimeter_session" not in api.cookies
 
@@ -81,7 +82,8 @@ def test_the_api_logs_in_with_a_session_cookie_and_out_again(
                            json={"email": "Alice@Politie.test ", "password": PASSWORD},
                            headers=csrf_headers(client))
     assert response.status_code == 200
-    assert response.json() == {"email": "alice@politie.test", "role": "team_leader", "unit": "T-BIG"}
+    assert response.json() == {"email": "alice@politie.test", "role": "team_leader",
+                               "unit": "T-BIG"}
     assert client.cookies.get("sentimeter_session")
     assert client.get(f"/api/v1/reports/{closed_round}/T-BIG").status_code == 200
     out = client.post("/api/v1/auth/logout", headers=csrf_headers(client))
@@ -89,7 +91,8 @@ def test_the_api_logs_in_with_a_session_cookie_and_out_again(
     assert client.get(f"/api/v1/reports/{closed_round}/T-BIG").status_code == 401
 
 
-def test_the_api_login_needs_the_csrf_header(client: TestClient[Any], personas: dict[str, Persona]) -> None:
+def test_the_api_login_needs_the_csrf_header(
+        client: TestClient[Any], personas: dict[str, Persona]) -> None:
     client.cookies.clear()
     client.get("/login")
     response = client.post("/api/v1/auth/login",
@@ -97,7 +100,8 @@ def test_the_api_login_needs_the_csrf_header(client: TestClient[Any], personas: 
     assert response.status_code == 403
 
 
-def test_passwords_are_stored_as_argon2_hashes(runtime: Runtime, personas: dict[str, Persona]) -> None:
+def test_passwords_are_stored_as_argon2_hashes(
+        runtime: Runtime, personas: dict[str, Persona]) -> None:
     with session_scope(runtime.engine) as session:
         hashes = [u.password_hash for u in session.exec(select(User))]
     assert hashes and all(h.startswith("$argon2id$") and PASSWORD not in h for h in hashes)
@@ -137,7 +141,8 @@ def test_an_administrator_sees_no_figures(
         client: TestClient[Any], personas: dict[str, Persona], closed_round: int) -> None:
     login(client, personas["ada_admin"])
     for path in ("/dashboard", f"/dashboard/{closed_round}/T-BIG",
-                 f"/api/v1/reports/{closed_round}/T-BIG", f"/dashboard/{closed_round}/T-BIG/items.svg"):
+                 f"/api/v1/reports/{closed_round}/T-BIG",
+                 f"/dashboard/{closed_round}/T-BIG/items.svg"):
         response = client.get(path, follow_redirects=False)
         assert response.status_code in (403, 404), (path, response.status_code)
         assert '"mean"' not in response.text and "people answered" not in response.text
