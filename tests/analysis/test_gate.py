@@ -126,3 +126,17 @@ def test_an_interim_snapshot_has_only_coarse_figures() -> None:
 def test_the_publication_records_issued_and_used_codes_per_team() -> None:
     pub = _publish(_tree({"A": 20}), _frame([("A", {"mood": 7})] * 5))
     assert pub["codes"] == {"A": {"issued": 20, "used": 12}}
+
+
+def test_the_privacy_statement_states_the_numbers_the_gate_uses() -> None:
+    from pathlib import Path
+
+    from analysis import gate
+    from surveys.rounds import K_FLOOR
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "privacy.md").read_text()
+    assert f"**k = {K_FLOOR}**" in text
+    assert gate.DISTRIBUTION_MIN == gate.CUT_MIN == gate.COMMENT_MIN == 10
+    assert "**Distributions from 10**" in text and "at least 10 people" in text
+    assert f"at least {gate.RATE_MIN_INVITED} people were invited" in text
+    assert "bands of 10%" in text and "rounded to 10%" in text and "rounded to 5 points" in text
