@@ -113,6 +113,14 @@ class Settings:
         default=64 * 1024,
         metadata={"env": "SENTIMETER_MAX_BODY_BYTES", "doc": "Largest request body accepted."},
     )
+    warm_scrubber: bool = field(
+        default=False,
+        metadata={
+            "env": "SENTIMETER_WARM_SCRUBBER",
+            "doc": "Load the Dutch comment scrubber when a server process starts, so the first "
+            "comment does not wait for it (default true for `serve` and `demo`).",
+        },
+    )
     log_level: str = field(
         default="info",
         metadata={"env": "SENTIMETER_LOG_LEVEL", "doc": "Log level (answer routes never log IPs)."},
@@ -189,6 +197,7 @@ def settings_from_env() -> Settings:
         retention_days=_int("SENTIMETER_RETENTION_DAYS", 730, minimum=1),
         max_body_bytes=_int("SENTIMETER_MAX_BODY_BYTES", 64 * 1024, minimum=4096),
         log_level=_log_level("SENTIMETER_LOG_LEVEL", "info"),
+        warm_scrubber=_bool("SENTIMETER_WARM_SCRUBBER", True),
     )
     if database_url and not (master_key or master_key_file):
         raise SettingsError(

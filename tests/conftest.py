@@ -31,6 +31,8 @@ from surveys.org import OrgRow, import_org
 from surveys.rounds import create_round, open_round
 
 PG_URL = os.environ.get("SENTIMETER_TEST_DATABASE_URL", "").strip()
+# Servers started by tests must not spend a core loading the comment scrubber up front.
+os.environ.setdefault("SENTIMETER_WARM_SCRUBBER", "false")
 PASSWORD = "correct-horse-battery-9"
 
 # A small force: korps > 2 eenheden > districts > basisteams > teams of various sizes.

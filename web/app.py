@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from sentimeter.runtime import Runtime, open_runtime
 from sentimeter.settings import Settings, get_settings
+from surveys.scrub import warm_up
 from web.controllers.admin import AdminController
 from web.controllers.api import AuthApi, SurveyApi
 from web.controllers.compare import CompareController
@@ -109,5 +110,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         exception_handlers={NotAuthorizedException: _not_authorized,
                             PermissionDeniedException: _forbidden},
         request_max_body_size=settings.max_body_bytes,
+        on_startup=[warm_up] if settings.warm_scrubber else [],
         debug=False,
     )

@@ -121,6 +121,7 @@ class AuthApi(Controller):
     """Log in and out for API clients (Litestar's CSRF convention applies)."""
 
     path = "/api/v1/auth"
+    opt = {"public": True}
 
     @post("/login", sync_to_thread=True, status_code=200)
     def login(self, request: Request[Any, Any, Any], data: dict[str, Any], db: Session,

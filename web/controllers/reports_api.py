@@ -5,28 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get
-from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
-from litestar.handlers.base import BaseRouteHandler
+from litestar.exceptions import NotAuthorizedException
 from sqlmodel import Session
 
-from analysis.cuts import CUT_ROLES, unit_cut
+from analysis.cuts import unit_cut
 from analysis.reports import ReportDenied, ReportMissing, compare, unit_report
 from sentimeter.audit import record
 from sentimeter.models import LEVELS
 from sentimeter.runtime import Runtime
-from web.auth import requires_compare, requires_figures, session_user, viewer_of
+from web.auth import (
+    requires_analyst,
+    requires_compare,
+    requires_figures,
+    session_user,
+    viewer_of,
+)
 from web.controllers.api import _error
 from web.i18n import choose_lang
-
-
-def requires_analyst(connection: ASGIConnection[Any, Any, Any, Any],
-                     handler: BaseRouteHandler) -> None:
-    """Cuts by self-description are for the opgaveteam's analysts only."""
-    requires_figures(connection, handler)
-    data = connection.scope.get("session") or {}
-    if not isinstance(data, dict) or data.get("role") not in CUT_ROLES:
-        raise PermissionDeniedException("Cuts are only for the opgaveteam's analysts.")
 
 
 class ReportApi(Controller):
