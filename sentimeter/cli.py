@@ -62,7 +62,8 @@ def parse_when(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not an ISO date-time like 2026-12-01T09:00") from exc
+        raise click.BadParameter(
+            f"{value!r} is not an ISO date-time like 2026-12-01T09:00") from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
 
 

@@ -88,7 +88,8 @@ class Settings:
         default=5,
         metadata={
             "env": "SENTIMETER_MIN_K",
-            "doc": "Organisation-wide minimum group size k (floor 5; may be raised, never lowered).",
+            "doc": "Organisation-wide minimum group size k "
+            "(floor 5; may be raised, never lowered).",
         },
     )
     cookie_secure: bool = field(

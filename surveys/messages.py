@@ -53,7 +53,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "unavailable": {
         "nl": "We konden je antwoorden nu niet opslaan. Er is niets verloren: "
-              "je antwoorden staan nog in het formulier. Druk over een moment opnieuw op versturen.",
+              "je antwoorden staan nog in het formulier. "
+              "Druk over een moment opnieuw op versturen.",
         "en": "We could not save your answers just now. Nothing was lost: your answers are "
               "still in the form. Press send again in a moment.",
     },

@@ -108,7 +108,8 @@ def _validate_tree(rows: Sequence[OrgRow], existing: dict[str, Unit]) -> list[st
     level_of = {code: unit.level for code, unit in existing.items()}
     for number, row in enumerate(rows, start=2):
         if row.code in seen:
-            problems.append(f"row {number} ({row.code}): duplicate code, first on row {seen[row.code]}")
+            problems.append(f"row {number} ({row.code}): duplicate code, "
+                            f"first on row {seen[row.code]}")
         seen[row.code] = number
         parent_of[row.code] = row.parent_code
         level_of[row.code] = row.level

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sentimeter.models import AccessCode, Comment, Response, Round, Unit, utcnow
 from surveys.instrument import InstrumentError, available_instruments, load_instrument
@@ -95,13 +95,13 @@ def shuffle_rows(session: Session, round_id: int) -> None:
     """Delete and re-insert responses, comments and codes of a round in random order."""
     rng = random.Random(secrets.token_bytes(32))  # noqa: S311  (seeded from the OS CSPRNG)
     for model in (Response, Comment, AccessCode):
-        rows = [dict(r.model_dump()) for r in session.exec(select(model).where(
-            model.round_id == round_id))]  # type: ignore[attr-defined]
+        rows = [dict(r.model_dump()) for r in session.exec(
+            select(model).where(col(model.round_id) == round_id))]
         if model is Response:
             for row in rows:
                 row["batch"] = None
         rng.shuffle(rows)
-        session.execute(delete(model).where(model.round_id == round_id))  # type: ignore[attr-defined]
+        session.execute(delete(model).where(col(model.round_id) == round_id))
         session.flush()
         for row in rows:
             session.add(model(**row))

@@ -153,7 +153,8 @@ def login(client: TestClient[Any], persona: Persona) -> None:
     client.cookies.clear()
     client.get("/login")
     token = client.cookies.get("csrftoken")
-    response = client.post("/api/v1/auth/login", json={"email": persona.email, "password": PASSWORD},
+    response = client.post("/api/v1/auth/login",
+                           json={"email": persona.email, "password": PASSWORD},
                            headers={"x-csrftoken": token or ""})
     assert response.status_code == 200, response.text
 

@@ -72,7 +72,7 @@ def _not_authorized(request: Request[Any, Any, Any], exc: NotAuthorizedException
 
 def _forbidden(request: Request[Any, Any, Any], exc: PermissionDeniedException) -> Response[Any]:
     if _wants_html(request):
-        return page(request, "error.html", status_code=403, status=403,  # type: ignore[return-value]
+        return page(request, "error.html", status_code=403, status=403,
                     detail=exc.detail)
     return Response({"status_code": 403, "detail": exc.detail}, status_code=403)
 
@@ -84,7 +84,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     settings = runtime.settings
     session_secret = hashlib.sha256(_secret(runtime, "session") + b"cookie").digest()
     csrf_secret = _secret(runtime, "csrf").hex()
-    session_config = CookieBackendConfig(secret=session_secret, max_age=3600 * settings.session_hours,
+    session_config = CookieBackendConfig(secret=session_secret,
+                                         max_age=3600 * settings.session_hours,
                                          httponly=True, secure=settings.cookie_secure,
                                          samesite="lax", key="sentimeter_session")
     csrf = CSRFConfig(secret=csrf_secret, cookie_secure=settings.cookie_secure,

@@ -8,7 +8,7 @@ one rule.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,16 +20,17 @@ from sentimeter.db import session_scope
 from sentimeter.models import Unit, User, utcnow
 from sentimeter.runtime import Runtime
 from surveys.codes import issue_codes
+from surveys.demo_force import OrgRow as ForceRow
 from surveys.demo_force import generate_force, synthetic_answers, team_climate
 from surveys.instrument import load_instrument
 from surveys.intake import submit
-from surveys.org import Tree, import_org
 from surveys.org import OrgRow as SurveyOrgRow
+from surveys.org import Tree, import_org
 from surveys.rounds import create_round, open_round
 from surveys.scrub import warm_up
 
 DEMO_PEOPLE = 2_000
-DEMO_PASSWORD = "demo-Sentimeter-2026"
+DEMO_PASSWORD = "demo-Sentimeter-2026"  # noqa: S105  (printed on start; demo data only)
 DEMO_COMMENTS = [
     "Fijne collega's, maar de werkdruk in de nachtdiensten is te hoog.",
     "Ik merk dat grappen over afkomst nog steeds gemaakt worden en niemand zegt er iets van.",
@@ -87,7 +88,7 @@ def _seed(runtime: Runtime, echo: Echo) -> None:
 
 
 def _seed_round(runtime: Runtime, instrument_id: str, name: str, close: bool,
-                teams: list[object], rng: random.Random, shift: float) -> None:
+                teams: Sequence[ForceRow], rng: random.Random, shift: float) -> None:
     instrument = load_instrument(instrument_id)
     with session_scope(runtime.engine) as db:
         round_ = create_round(db, instrument=instrument_id, unit_code="NP", name=name,
@@ -95,7 +96,7 @@ def _seed_round(runtime: Runtime, instrument_id: str, name: str, close: bool,
         open_round(db, round_.id or 0)
         round_id = round_.id or 0
         for team in teams:
-            code, headcount = team.code, team.headcount  # type: ignore[attr-defined]
+            code, headcount = team.code, team.headcount
             rate = rng.uniform(0.35, 0.95) if close else rng.uniform(0.1, 0.4)
             answering = round(headcount * rate)
             codes = issue_codes(db, runtime.vault, round_id=round_id, unit_code=code,
@@ -115,7 +116,8 @@ def _add_users(db: Session) -> None:
     teams = sorted((u for u in tree.units.values() if u.level == "team"),
                    key=lambda u: (-u.headcount, u.code))
     big_team, small_team = teams[len(teams) // 4], teams[-1]
-    district = next(u for u in tree.units.values() if u.level == "district" and u.code.startswith("MN"))
+    district = next(u for u in tree.units.values()
+                    if u.level == "district" and u.code.startswith("MN"))
     people = [("team_leader", "teamleider@demo.politie.nl", big_team.code),
               ("team_leader", "teamleider.klein@demo.politie.nl", small_team.code),
               ("unit_leader", "districtschef@demo.politie.nl", district.code),
