@@ -19,6 +19,7 @@ from sqlmodel import Session
 from sentimeter.models import Round
 from sentimeter.runtime import Runtime
 from surveys.codes import normalise_code
+from surveys.instrument import Instrument, available_instruments, load_instrument
 from surveys.intake import AnswerProblems, Ticket, TokenProblem, resolve_token, submit
 from surveys.messages import message
 from surveys.scrub import SCRUB_NOTICE
@@ -35,11 +36,19 @@ def _answer_page(request: Request[Any, Any, Any], ticket: Ticket, token: str, *,
                  errors: dict[str, str] | None = None, notice: str | None = None,
                  status_code: int = 200) -> Template:
     round_ = ticket.round
+    return _form(request, ticket.instrument, token, round_name=round_.name, k=round_.k,
+                 closes_at=long_date(round_.closes_at, choose_lang(request)), values=values,
+                 comment=comment, errors=errors, notice=notice, status_code=status_code)
+
+
+def _form(request: Request[Any, Any, Any], instrument: Instrument, token: str, *,
+          round_name: str, k: int, closes_at: str | None, values: dict[str, Any] | None = None,
+          comment: str = "", errors: dict[str, str] | None = None, notice: str | None = None,
+          status_code: int = 200) -> Template:
     return page(request, "survey/answer.html", status_code=status_code,
-                instrument=ticket.instrument, comment_spec=ticket.instrument.comment,
+                instrument=instrument, comment_spec=instrument.comment,
                 values=values or {}, comment=comment, errors=errors or {}, token=token,
-                round_name=round_.name, k=round_.k, notice=notice,
-                closes_at=long_date(round_.closes_at, choose_lang(request)))
+                round_name=round_name, k=k, notice=notice, closes_at=closes_at)
 
 
 def _problem(request: Request[Any, Any, Any], problem: TokenProblem, token: str) -> Template:
@@ -87,6 +96,7 @@ class SurveyController(Controller):
         fields = _flatten(data)
         comment = str(fields.pop("comment", "") or "")
         fields.pop("_csrf_token", None)
+        form_meta = {key: fields.pop(key, None) for key in FORM_META}
         try:
             ticket = submit(db, runtime.vault, token=token, answers=fields, comment=comment,
                             lang=lang)
@@ -102,7 +112,7 @@ class SurveyController(Controller):
         except DBAPIError:
             db.rollback()
             log.warning("answer not stored: database unavailable")
-            return _unavailable(request, db, runtime, token, fields, comment, lang)
+            return _unavailable(request, db, runtime, token, fields, comment, lang, form_meta)
         return Redirect(f"/s/done?r={ticket.round.id}&c={1 if comment.strip() else 0}",
                         status_code=303)
 
@@ -127,11 +137,41 @@ def _valid_values(fields: dict[str, Any]) -> dict[str, int]:
 
 
 def _unavailable(request: Request[Any, Any, Any], db: Session, runtime: Runtime, token: str,
-                 fields: dict[str, Any], comment: str, lang: str) -> Template:
-    """The database failed: keep every answer in the form and ask to send again."""
+                 fields: dict[str, Any], comment: str, lang: str,
+                 form_meta: dict[str, Any]) -> Template:
+    """The database failed: keep every answer in the form and ask to send again.
+
+    When the database cannot even be read, the form is rebuilt from the instrument named in
+    its hidden fields (public data: instrument, version, k), so no answer is lost.
+    """
+    notice = message("unavailable", lang)
     try:
         ticket = resolve_token(db, runtime.vault, token, lang)
     except (TokenProblem, DBAPIError):
-        return page(request, "survey/problem.html", status_code=503, problem="unavailable")
+        db.rollback()
+        instrument = _instrument_from_form(form_meta)
+        if instrument is None:
+            return page(request, "survey/problem.html", status_code=503, problem="unavailable")
+        k = _as_k(form_meta.get("_k"))
+        return _form(request, instrument, token, round_name="", k=k, closes_at=None,
+                     values=_valid_values(fields), comment=comment, notice=notice,
+                     status_code=503)
     return _answer_page(request, ticket, token, values=_valid_values(fields), comment=comment,
-                        notice=message("unavailable", lang), status_code=503)
+                        notice=notice, status_code=503)
+
+
+FORM_META = ("_instrument", "_version", "_k")
+
+
+def _instrument_from_form(meta: dict[str, Any]) -> Instrument | None:
+    """The instrument a form was rendered with, if its hidden fields name a real one."""
+    name, version = meta.get("_instrument"), meta.get("_version")
+    if not isinstance(name, str) or not isinstance(version, str) or not version.isdigit():
+        return None
+    if (name, int(version)) not in set(available_instruments()):
+        return None
+    return load_instrument(name, int(version))
+
+
+def _as_k(raw: Any) -> int:
+    return int(raw) if isinstance(raw, str) and raw.isdigit() and 5 <= int(raw) <= 1000 else 5
