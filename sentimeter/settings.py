@@ -126,6 +126,36 @@ class Settings:
         default="info",
         metadata={"env": "SENTIMETER_LOG_LEVEL", "doc": "Log level (answer routes never log IPs)."},
     )
+    oidc_issuer: str = field(
+        default="",
+        metadata={
+            "env": "SENTIMETER_OIDC_ISSUER",
+            "doc": "OpenID Connect issuer URL for single sign-on (https); empty turns SSO off.",
+        },
+    )
+    oidc_client_id: str = field(
+        default="",
+        metadata={"env": "SENTIMETER_OIDC_CLIENT_ID",
+                  "doc": "Client id registered at the OpenID provider (required with an issuer)."},
+    )
+    oidc_client_secret: str = field(
+        default="",
+        repr=False,
+        metadata={"env": "SENTIMETER_OIDC_CLIENT_SECRET",
+                  "doc": "Client secret at the OpenID provider (empty for a public client)."},
+    )
+    oidc_claim: str = field(
+        default="email",
+        metadata={
+            "env": "SENTIMETER_OIDC_CLAIM",
+            "doc": "ID-token claim matched to an existing account's e-mail address; SSO never "
+            "creates accounts.",
+        },
+    )
+    oidc_scopes: str = field(
+        default="openid email",
+        metadata={"env": "SENTIMETER_OIDC_SCOPES", "doc": "Scopes asked of the OpenID provider."},
+    )
 
     @property
     def embedded(self) -> bool:
@@ -179,6 +209,29 @@ def _database_url(name: str) -> str:
     return raw
 
 
+def _oidc_issuer(name: str) -> str:
+    """An https issuer URL (plain http only on this machine, for tests and trials)."""
+    from urllib.parse import urlsplit
+
+    raw = os.environ.get(name, "").strip().rstrip("/")
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and local)):
+        raise SettingsError(f"{name}={raw!r} is not an https URL like "
+                            "https://login.example.nl/realms/politie.")
+    return raw
+
+
+def _oidc_scopes(name: str) -> str:
+    """Space-separated scopes; ``openid`` is always asked, or there is no ID token."""
+    scopes = os.environ.get(name, "").split() or ["openid", "email"]
+    if "openid" not in scopes:
+        scopes.insert(0, "openid")
+    return " ".join(scopes)
+
+
 def settings_from_env() -> Settings:
     """Build settings from ``os.environ``; raise SettingsError on anything malformed."""
     k_min = _int("SENTIMETER_MIN_K", 5, minimum=5)
@@ -199,7 +252,15 @@ def settings_from_env() -> Settings:
         max_body_bytes=_int("SENTIMETER_MAX_BODY_BYTES", 64 * 1024, minimum=4096),
         log_level=_log_level("SENTIMETER_LOG_LEVEL", "info"),
         warm_scrubber=_bool("SENTIMETER_WARM_SCRUBBER", True),
+        oidc_issuer=_oidc_issuer("SENTIMETER_OIDC_ISSUER"),
+        oidc_client_id=os.environ.get("SENTIMETER_OIDC_CLIENT_ID", "").strip(),
+        oidc_client_secret=os.environ.get("SENTIMETER_OIDC_CLIENT_SECRET", "").strip(),
+        oidc_claim=os.environ.get("SENTIMETER_OIDC_CLAIM", "").strip() or "email",
+        oidc_scopes=_oidc_scopes("SENTIMETER_OIDC_SCOPES"),
     )
+    if settings.oidc_issuer and not settings.oidc_client_id:
+        raise SettingsError("SENTIMETER_OIDC_ISSUER is set but SENTIMETER_OIDC_CLIENT_ID is "
+                            "not; register Sentimeter at the provider and set both.")
     if database_url and not (master_key or master_key_file):
         raise SettingsError(
             "SENTIMETER_DATABASE_URL is set but no master key was given. Set SENTIMETER_MASTER_KEY "
