@@ -35,8 +35,10 @@ from web.controllers.dashboard import DashboardController
 from web.controllers.login import LoginController
 from web.controllers.public import PublicController
 from web.controllers.reports_api import ReportApi
+from web.controllers.sso import SsoController
 from web.controllers.survey import SurveyController
 from web.i18n import install_filters
+from web.oidc import enabled as sso_enabled
 from web.pages import page
 from web.security import security_before_send
 from web.state import provide_db, provide_runtime
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                       cookie_samesite="lax", exclude=["^/api/v1/responses$", "^/s/"])
     return Litestar(
         route_handlers=[PublicController, SurveyController, LoginController, DashboardController,
+                        SsoController,
                         AdminController,
                         CompareController,
                         SurveyApi, AuthApi, ReportApi,
@@ -99,7 +102,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                                                    opt={"public": True})],
         dependencies={"db": Provide(provide_db),
                       "runtime": Provide(provide_runtime, sync_to_thread=False)},
-        state=State({"runtime": runtime}),
+        state=State({"runtime": runtime, "sso": sso_enabled(settings)}),
         middleware=[session_config.middleware],
         before_send=[security_before_send(settings.cookie_secure)],
         csrf_config=csrf,
