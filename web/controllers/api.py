@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from sentimeter.accounts import authenticate, locked_for
+from sentimeter.audit import record
 from sentimeter.runtime import Runtime
 from surveys.intake import AnswerProblems, TokenProblem, resolve_token, submit
 from surveys.messages import message
@@ -136,6 +137,7 @@ class AuthApi(Controller):
             db.commit()
             return _error(401, "Wrong e-mail address or password.")
         log_in(request, user, runtime.settings.session_hours)
+        record(db, actor=user.email, action="login", detail="api")
         return Response(content={"email": user.email, "role": user.role, "unit": user.unit_code})
 
     @post("/logout", sync_to_thread=False, status_code=200)

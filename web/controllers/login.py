@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from sentimeter.accounts import authenticate, locked_for
+from sentimeter.audit import record
 from sentimeter.runtime import Runtime
 from web.auth import log_in, log_out, log_out_everywhere, requires_login, session_user
 from web.pages import page
@@ -43,6 +44,7 @@ class LoginController(Controller):
             db.commit()
             return page(request, "login.html", status_code=401, email=email, error="wrong")
         log_in(request, user, runtime.settings.session_hours)
+        record(db, actor=user.email, action="login", detail="form")
         return Redirect("/admin" if user.role == "admin" else "/dashboard", status_code=303)
 
     @post("/logout", sync_to_thread=False, status_code=303)

@@ -16,6 +16,7 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 from sqlmodel import Session, select
 
+from sentimeter.audit import record
 from sentimeter.models import User
 from sentimeter.runtime import Runtime
 from web import oidc
@@ -75,4 +76,5 @@ class SsoController(Controller):
                            settings.oidc_claim)
             return _refused(request, "sso_unknown", 403)
         log_in(request, user, settings.session_hours)
+        record(db, actor=user.email, action="login", detail="sso")
         return Redirect("/admin" if user.role == "admin" else "/dashboard", status_code=303)
