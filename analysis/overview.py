@@ -14,11 +14,10 @@ from typing import Any
 from sqlmodel import Session
 
 from analysis.release import current_publication
-from analysis.reports import ReportDenied, ReportMissing, Viewer, load_round, may_view
+from analysis.reports import ReportDenied, Viewer, checked_scope
 from sentimeter.models import LEVELS
 from sentimeter.vault import Vault
 from surveys.instrument import load_instrument
-from surveys.org import Tree
 
 SORT_KEYS_FIXED = ("name", "level", "responses")
 
@@ -28,12 +27,7 @@ def subtree_units(session: Session, vault: Vault, viewer: Viewer, round_id: int,
     """Every unit of the subtree under ``unit_code`` with its published scale scores."""
     if viewer.role not in ("analyst", "unit_leader"):
         raise ReportDenied("The overview of units is for unit leaders and the opgaveteam.")
-    tree = Tree.load(session)
-    round_ = load_round(session, round_id)
-    if unit_code not in tree.units:
-        raise ReportMissing(f"There is no unit {unit_code}.")
-    if not may_view(viewer, tree, unit_code):
-        raise ReportDenied("This unit is outside what your account may see.")
+    tree, round_ = checked_scope(session, viewer, round_id, unit_code)
     instrument = load_instrument(round_.instrument, round_.version)
     publication = current_publication(session, vault, round_)
     scales = [{"id": s.id, "name": s.name[lang]} for s in instrument.scales]

@@ -96,15 +96,25 @@ def previous_round(session: Session, round_: Round) -> Round | None:
     return earlier
 
 
-def unit_report(session: Session, vault: Vault, viewer: Viewer, round_id: int, unit_code: str,
-                lang: str = "nl") -> dict[str, Any]:
-    """One unit's figures from the publication, in the viewer's scope."""
+def checked_scope(session: Session, viewer: Viewer, round_id: int,
+                  unit_code: str) -> tuple[Tree, Round]:
+    """The tree and round, once the unit exists and lies in the viewer's scope.
+
+    Every per-unit report starts here, so the scope rule is written once.
+    """
     tree = Tree.load(session)
     round_ = load_round(session, round_id)
     if unit_code not in tree.units:
         raise ReportMissing(f"There is no unit {unit_code}.")
     if not may_view(viewer, tree, unit_code):
         raise ReportDenied("This unit is outside what your account may see.")
+    return tree, round_
+
+
+def unit_report(session: Session, vault: Vault, viewer: Viewer, round_id: int, unit_code: str,
+                lang: str = "nl") -> dict[str, Any]:
+    """One unit's figures from the publication, in the viewer's scope."""
+    tree, round_ = checked_scope(session, viewer, round_id, unit_code)
     if not tree.is_within(unit_code, round_.unit_code):
         raise ReportMissing(f"Unit {unit_code} was not part of round {round_id}.")
     unit = tree.units[unit_code]

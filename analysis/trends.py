@@ -13,7 +13,14 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from analysis.release import stored_publication
-from analysis.reports import ReportDenied, ReportMissing, Viewer, load_round, may_view, scope_root
+from analysis.reports import (
+    ReportDenied,
+    ReportMissing,
+    Viewer,
+    checked_scope,
+    load_round,
+    scope_root,
+)
 from sentimeter.models import Round
 from surveys.instrument import load_instrument
 from surveys.org import Tree
@@ -70,12 +77,7 @@ def _round_row(round_: Round, order: int) -> dict[str, Any]:
 def unit_trend(session: Session, viewer: Viewer, round_id: int, unit_code: str,
                lang: str = "nl") -> dict[str, Any]:
     """Each scale's published score for one unit, per closed round up to ``round_id``."""
-    tree = Tree.load(session)
-    round_ = load_round(session, round_id)
-    if unit_code not in tree.units:
-        raise ReportMissing(f"There is no unit {unit_code}.")
-    if not may_view(viewer, tree, unit_code):
-        raise ReportDenied("This unit is outside what your account may see.")
+    tree, round_ = checked_scope(session, viewer, round_id, unit_code)
     instrument = load_instrument(round_.instrument, round_.version)
     rounds = trend_rounds(session, tree, round_, [unit_code])
     rows = [_round_row(r, i) for i, r in enumerate(rounds, start=1)]

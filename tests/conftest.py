@@ -71,21 +71,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def settings(backend: str, tmp_path: Path) -> Iterator[Settings]:
     """Settings for a fresh database on the chosen backend."""
-    if backend == "sqlite":
-        yield Settings(data_dir=tmp_path / "var", base_url="http://testserver")
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    key = generate_master_key()
-    yield Settings(data_dir=tmp_path / "var", database_url=url, master_key=key.serialise(),
-                   base_url="http://testserver")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    yield from _settings_for(backend, tmp_path)
 
 
 @pytest.fixture
@@ -285,7 +271,11 @@ def closed_rounds(runtime: Runtime, rounds: int = 2,
 
 
 def _settings_for(backend: str, tmp_path: Path) -> Iterator[Settings]:
-    """The same fresh database as the ``settings`` fixture, for wider-scoped fixtures."""
+    """A fresh database on ``backend``: a SQLite file, or its own PostgreSQL schema.
+
+    Used by the ``settings`` fixture and by wider-scoped fixtures; the schema is dropped
+    afterwards.
+    """
     if backend == "sqlite":
         yield Settings(data_dir=tmp_path / "var", base_url="http://testserver")
         return
