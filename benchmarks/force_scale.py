@@ -203,7 +203,7 @@ def _profile_request(app: Any, cookies: Any, path: str) -> str:
     return "\n".join(line for line in out.getvalue().splitlines()[4:] if line.strip())
 
 
-def run(backend: str, people: int) -> str:
+def run(backend: str, people: int, rounds: tuple[tuple[str, int], ...] = ROUNDS) -> str:
     with tempfile.TemporaryDirectory() as tmp, fresh_settings(backend, Path(tmp)) as settings:
         runtime = open_runtime(settings)
         org = synthetic_force(people)
@@ -216,7 +216,7 @@ def run(backend: str, people: int) -> str:
         start = time.perf_counter()
         round_ids: list[tuple[str, int]] = []
         seed = 0
-        for instrument_id, count in ROUNDS:
+        for instrument_id, count in rounds:
             for _ in range(count):
                 seed += 1
                 round_ids.append((instrument_id, seed_round(runtime, instrument_id, teams, seed)))
@@ -224,9 +224,14 @@ def run(backend: str, people: int) -> str:
         print(f"[{backend}] seeded {len(round_ids)} rounds in {seeding:.0f} s", flush=True)
         last_senti = max(r for i, r in round_ids if i == "sentimeter")
         last_tt = max(r for i, r in round_ids if i == "team-thermometer")
-        agg = {name: measure_aggregation(runtime, rid)
-               for name, rid in (("sentimeter", last_senti), ("team-thermometer", last_tt))}
+        agg = {}
+        for name, rid in (("sentimeter", last_senti), ("team-thermometer", last_tt)):
+            agg[name] = measure_aggregation(runtime, rid)
+            print(f"[{backend}] aggregate {name}: {agg[name]['median_s']:.2f} s, peak "
+                  f"{agg[name]['peak_bytes'] / 2**20:.0f} MiB", flush=True)
         closing = close_all(runtime, [r for _, r in round_ids])
+        print(f"[{backend}] closed {len(closing)} rounds, median "
+              f"{statistics.median(closing.values()):.2f} s", flush=True)
         big_team = max(teams, key=lambda t: t.headcount).code
         serving = measure_serving(runtime, last_tt, big_team)
         runtime.engine.dispose()
@@ -271,6 +276,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--people", type=int, default=65_000)
+    parser.add_argument("--rounds", default="26,4",
+                        help="Sentimeter and Team Thermometer rounds to seed (default 26,4)")
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     if "postgresql" in backends and not pg_available():
@@ -278,11 +285,14 @@ def main(argv: list[str] | None = None) -> None:
         backends.remove("postgresql")
     sections = []
     for backend in backends:
-        section = run(backend, args.people)
+        senti, thermo = (int(n) for n in args.rounds.split(","))
+        section = run(backend, args.people,
+                      (("sentimeter", max(1, senti)), ("team-thermometer", max(1, thermo))))
         print(section, flush=True)
         sections.append(section)
     command = COMMAND + ("" if args.backend == "both" else f" --backend {args.backend}") + \
-        ("" if args.people == 65_000 else f" --people {args.people}")
+        ("" if args.people == 65_000 else f" --people {args.people}") + \
+        ("" if args.rounds == "26,4" else f" --rounds {args.rounds}")
     write_section("force_scale", "Force-scale analysis", "\n".join(sections), command)
 
 
