@@ -108,7 +108,10 @@ def env_for(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENTIMETER_")}
     env.update(SENTIMETER_DATA_DIR=str(settings.data_dir), SENTIMETER_LOG_LEVEL="warning",
                SENTIMETER_DATABASE_URL=settings.database_url,
-               SENTIMETER_MASTER_KEY=settings.master_key, SENTIMETER_COOKIE_SECURE="false")
+               SENTIMETER_MASTER_KEY=settings.master_key, SENTIMETER_COOKIE_SECURE="false",
+               # steady state: the load carries no comments, so the servers do not spend
+               # their first seconds loading the comment scrubber
+               SENTIMETER_WARM_SCRUBBER="false")
     return env
 
 

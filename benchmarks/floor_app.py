@@ -23,3 +23,16 @@ async def respond(request: Request[Any, Any, Any]) -> Response[Any]:
 
 def create_app() -> Litestar:
     return Litestar(route_handlers=[respond], debug=False)
+
+
+if __name__ == "__main__":  # served exactly like Sentimeter: same uvicorn setup and workers
+    import argparse
+
+    from web.serve import serve_factory
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
+    options = parser.parse_args()
+    serve_factory("benchmarks.floor_app:create_app", host="127.0.0.1", port=options.port,
+                  workers=options.workers, log_level="warning")

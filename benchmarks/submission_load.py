@@ -211,10 +211,8 @@ def sentimeter_run(wrk: str, backend: str, workers: int, body_file: Path, args: 
 
 def floor_run(wrk: str, workers: int, body_file: Path, args: Any) -> Result:
     port = free_port()
-    server = start_server([sys.executable, "-m", "uvicorn", "benchmarks.floor_app:create_app",
-                           "--factory", "--port", str(port), "--workers", str(workers),
-                           "--no-access-log", "--log-level", "warning", "--no-server-header"],
-                          dict(os.environ), port)
+    server = start_server([sys.executable, "-m", "benchmarks.floor_app", "--port", str(port),
+                           "--workers", str(workers)], dict(os.environ), port)
     try:
         tokens = [f"FLOOR{i:05d}" for i in range(args.duration * 30000)]
         run_wrk(wrk, port, tokens[:20000], body_file, duration=2, connections=args.connections)

@@ -81,7 +81,7 @@ class CodeCount:
 def code_counts(session: Session, round_id: int) -> list[CodeCount]:
     """Issued and used codes per team: for administrators and the publication, not leaders."""
     rows = session.exec(
-        select(AccessCode.unit_code, func.count(),  # type: ignore[call-overload]
+        select(AccessCode.unit_code, func.count(),
                func.sum(case((col(AccessCode.used), 1), else_=0)))
         .where(AccessCode.round_id == round_id).group_by(AccessCode.unit_code)
     ).all()

@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session
+from sqlalchemy import exists, insert, or_, select, update
+from sqlmodel import Session, col
 
 from sentimeter.models import AccessCode, Comment, Response, Round, random_id, utcnow
 from sentimeter.vault import Vault, response_aad
-from surveys.codes import find_code
+from surveys.codes import code_pepper, find_code, hash_code, normalise_code
 from surveys.instrument import Instrument, load_instrument
 from surveys.messages import message
 from surveys.scrub import scrub_comment
@@ -37,7 +37,7 @@ class TokenProblem(Exception):
 
 
 class AnswerProblems(Exception):
-    """Validation failed; ``errors`` maps a field (item id, ``comment`` or ``answers``) to a message."""
+    """Validation failed; ``errors`` maps each field (item id, comment, answers) to a message."""
 
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
@@ -121,47 +121,92 @@ def _clean_comment(comment: Any, instrument: Instrument, lang: str,
         return None
     limit = min(instrument.comment.max_length, COMMENT_MAX)
     if len(comment) > limit:
-        errors["comment"] = message("comment_too_long", lang).format(limit=limit, length=len(comment))
+        errors["comment"] = message("comment_too_long", lang).format(limit=limit,
+                                                                     length=len(comment))
         return None
     stripped = comment.strip()
     return stripped or None
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """What an accepted answer leaves the caller: its round and team, nothing more."""
+
+    round_id: int
+    unit_code: str
+
+
 def submit(session: Session, vault: Vault, *, token: str, answers: Any, comment: Any = None,
-           lang: str = "nl") -> Ticket:
-    """Validate, mark the code used, seal and add the rows; the caller commits.
+           lang: str = "nl") -> Receipt:
+    """Validate, claim the code, seal and insert; the caller commits.
 
-    The conditional UPDATE makes two simultaneous submissions of one code race safely:
-    exactly one sees a row change, the other gets ``used``.
+    Validation comes before the claim, so a refused answer never uses up the code. The
+    claim is one conditional UPDATE that only succeeds while the code is unused and its
+    round open, so two simultaneous submissions of one code race safely: exactly one row
+    changes, the other gets ``used``.
     """
-    ticket = resolve_token(session, vault, token, lang)
-    clean, text = validate_answers(ticket.instrument, answers, comment, lang)
+    code_hash, round_id, unit_code, instrument = _look_up(session, vault, token, lang)
+    clean, text = validate_answers(instrument, answers, comment, lang)
     scrubbed = scrub_comment(text, lang) if text else None
-    claimed = session.execute(
-        update(AccessCode)
-        .where(AccessCode.code_hash == ticket.code_hash)  # type: ignore[arg-type]
-        .where(AccessCode.used == False)  # type: ignore[arg-type]  # noqa: E712
-        .values(used=True)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not _claim(session, code_hash):
         raise TokenProblem("used", lang)
-    round_id = ticket.round.id
-    assert round_id is not None
-    key = vault.data_key(session, round_id=round_id, unit_code=ticket.unit_code, create=True)
+    key = vault.data_key(session, round_id=round_id, unit_code=unit_code, create=True)
     assert key is not None
-    _add_sealed(session, vault, key, Response, ticket, {"a": clean})
+    rows: list[tuple[type[Response] | type[Comment], dict[str, Any]]] = [(Response, {"a": clean})]
     if scrubbed:
-        _add_sealed(session, vault, key, Comment, ticket, {"c": scrubbed})
-    session.flush()
-    return ticket
+        rows.append((Comment, {"c": scrubbed}))
+    for model, payload in rows:
+        _insert_sealed(session, vault, key, model, instrument, round_id, unit_code, payload)
+    return Receipt(round_id=round_id, unit_code=unit_code)
 
 
-def _add_sealed(session: Session, vault: Vault, key: bytes, model: type[Response] | type[Comment],
-                ticket: Ticket, payload: dict[str, Any]) -> None:
+def _look_up(session: Session, vault: Vault, token: str,
+             lang: str) -> tuple[str, int, str, Instrument]:
+    """One read: the code, its team and its round's state and instrument."""
+    code = normalise_code(token)
+    if code is None:
+        raise TokenProblem("unknown", lang)
+    code_hash = hash_code(code_pepper(session, vault), code)
+    row = session.execute(
+        select(col(AccessCode.round_id), col(AccessCode.unit_code), col(AccessCode.used),
+               col(Round.state), col(Round.closes_at), col(Round.instrument),
+               col(Round.version))
+        .join(Round, col(Round.id) == col(AccessCode.round_id))
+        .where(col(AccessCode.code_hash) == code_hash)).first()
+    if row is None:
+        raise TokenProblem("unknown", lang)
+    round_id, unit_code, used, state, closes_at, instrument_id, version = row
+    if state == "draft":
+        raise TokenProblem("not_open", lang)
+    if state == "closed" or (closes_at is not None and closes_at <= utcnow()):
+        raise TokenProblem("closed", lang)
+    if used:
+        raise TokenProblem("used", lang)
+    return code_hash, int(round_id), str(unit_code), load_instrument(instrument_id, version)
+
+
+def _claim(session: Session, code_hash: str) -> bool:
+    """Mark the code used if it still is unused and its round still open."""
+    open_now = exists().where(col(Round.id) == col(AccessCode.round_id)).where(
+        col(Round.state) == "open").where(
+        or_(col(Round.closes_at).is_(None), col(Round.closes_at) > utcnow()))
+    result = session.execute(
+        update(AccessCode)
+        .where(col(AccessCode.code_hash) == code_hash)
+        .where(col(AccessCode.used).is_(False))
+        .where(open_now)
+        .values(used=True))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _insert_sealed(session: Session, vault: Vault, key: bytes,
+                   model: type[Response] | type[Comment], instrument: Instrument, round_id: int,
+                   unit_code: str, payload: dict[str, Any]) -> None:
+    """Seal one payload and insert it with a plain INSERT (no ORM unit of work per answer)."""
     rid = random_id()
-    assert ticket.round.id is not None
     kind = "r" if model is Response else "c"
-    aad = response_aad(instrument=ticket.instrument.id, version=ticket.instrument.version,
-                       round_id=ticket.round.id, unit_code=ticket.unit_code, rid=f"{kind}:{rid}")
+    aad = response_aad(instrument=instrument.id, version=instrument.version, round_id=round_id,
+                       unit_code=unit_code, rid=f"{kind}:{rid}")
     blob = vault.seal(key, json.dumps(payload, separators=(",", ":")).encode(), aad)
-    session.add(model(id=rid, round_id=ticket.round.id, unit_code=ticket.unit_code, sealed=blob))
+    session.execute(insert(model).values(id=rid, round_id=round_id, unit_code=unit_code,
+                                         sealed=blob))

@@ -98,8 +98,8 @@ class SurveyController(Controller):
         fields.pop("_csrf_token", None)
         form_meta = {key: fields.pop(key, None) for key in FORM_META}
         try:
-            ticket = submit(db, runtime.vault, token=token, answers=fields, comment=comment,
-                            lang=lang)
+            receipt = submit(db, runtime.vault, token=token, answers=fields, comment=comment,
+                             lang=lang)
             db.commit()  # explicit: the thank-you page must mean "stored"
         except TokenProblem as problem:
             db.rollback()
@@ -113,7 +113,7 @@ class SurveyController(Controller):
             db.rollback()
             log.warning("answer not stored: database unavailable")
             return _unavailable(request, db, runtime, token, fields, comment, lang, form_meta)
-        return Redirect(f"/s/done?r={ticket.round.id}&c={1 if comment.strip() else 0}",
+        return Redirect(f"/s/done?r={receipt.round_id}&c={1 if comment.strip() else 0}",
                         status_code=303)
 
     @get("/done", sync_to_thread=True)
