@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, insert, or_, select, update
+from sqlalchemy import bindparam, exists, insert, or_, select, update
 from sqlmodel import Session, col
 
 from sentimeter.models import AccessCode, Comment, Response, Round, random_id, utcnow
@@ -136,6 +136,24 @@ class Receipt:
     unit_code: str
 
 
+# Statements built once (Core, not the ORM): the answer path runs them for every officer.
+_LOOK_UP = (
+    select(col(AccessCode.round_id), col(AccessCode.unit_code), col(AccessCode.used),
+           col(Round.state), col(Round.closes_at), col(Round.instrument), col(Round.version))
+    .join(Round, col(Round.id) == col(AccessCode.round_id))
+    .where(col(AccessCode.code_hash) == bindparam("code_hash")))
+_CLAIM = (
+    update(AccessCode)
+    .where(col(AccessCode.code_hash) == bindparam("claim_hash"))
+    .where(col(AccessCode.used).is_(False))
+    .where(exists().where(col(Round.id) == col(AccessCode.round_id))
+           .where(col(Round.state) == "open")
+           .where(or_(col(Round.closes_at).is_(None), col(Round.closes_at) > bindparam("now"))))
+    .values(used=True))
+_INSERT_RESPONSE = insert(Response)
+_INSERT_COMMENT = insert(Comment)
+
+
 def submit(session: Session, vault: Vault, *, token: str, answers: Any, comment: Any = None,
            lang: str = "nl") -> Receipt:
     """Validate, claim the code, seal and insert; the caller commits.
@@ -167,12 +185,7 @@ def _look_up(session: Session, vault: Vault, token: str,
     if code is None:
         raise TokenProblem("unknown", lang)
     code_hash = hash_code(code_pepper(session, vault), code)
-    row = session.execute(
-        select(col(AccessCode.round_id), col(AccessCode.unit_code), col(AccessCode.used),
-               col(Round.state), col(Round.closes_at), col(Round.instrument),
-               col(Round.version))
-        .join(Round, col(Round.id) == col(AccessCode.round_id))
-        .where(col(AccessCode.code_hash) == code_hash)).first()
+    row = session.connection().execute(_LOOK_UP, {"code_hash": code_hash}).first()
     if row is None:
         raise TokenProblem("unknown", lang)
     round_id, unit_code, used, state, closes_at, instrument_id, version = row
@@ -187,16 +200,8 @@ def _look_up(session: Session, vault: Vault, token: str,
 
 def _claim(session: Session, code_hash: str) -> bool:
     """Mark the code used if it still is unused and its round still open."""
-    open_now = exists().where(col(Round.id) == col(AccessCode.round_id)).where(
-        col(Round.state) == "open").where(
-        or_(col(Round.closes_at).is_(None), col(Round.closes_at) > utcnow()))
-    result = session.execute(
-        update(AccessCode)
-        .where(col(AccessCode.code_hash) == code_hash)
-        .where(col(AccessCode.used).is_(False))
-        .where(open_now)
-        .values(used=True))
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    result = session.connection().execute(_CLAIM, {"claim_hash": code_hash, "now": utcnow()})
+    return bool(result.rowcount == 1)
 
 
 def _insert_sealed(session: Session, vault: Vault, key: bytes,
@@ -208,5 +213,6 @@ def _insert_sealed(session: Session, vault: Vault, key: bytes,
     aad = response_aad(instrument=instrument.id, version=instrument.version, round_id=round_id,
                        unit_code=unit_code, rid=f"{kind}:{rid}")
     blob = vault.seal(key, json.dumps(payload, separators=(",", ":")).encode(), aad)
-    session.execute(insert(model).values(id=rid, round_id=round_id, unit_code=unit_code,
-                                         sealed=blob))
+    statement = _INSERT_RESPONSE if model is Response else _INSERT_COMMENT
+    session.connection().execute(statement, {"id": rid, "round_id": round_id,
+                                             "unit_code": unit_code, "sealed": blob})
