@@ -9,10 +9,12 @@ without ``--interim`` shows nothing until it closes.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from datetime import UTC, timedelta
 from typing import Any
 
+import msgspec
 import numpy as np
 import pandas as pd
 from sqlalchemy import func, update
@@ -80,16 +82,47 @@ def close_and_publish(session: Session, vault: Vault, round_id: int) -> dict[str
 
 
 def stored_publication(session: Session, round_id: int) -> dict[str, Any] | None:
-    """The latest stored publication of a round: final if any, else the newest interim."""
-    rows = session.exec(select(Publication).where(Publication.round_id == round_id)
-                        .order_by(col(Publication.kind).asc(), col(Publication.seq).desc())).all()
-    finals = [r for r in rows if r.kind == "final"]
+    """The latest stored publication of a round: final if any, else the newest interim.
+
+    Stored publications never change, so each is parsed once per process and kept in a
+    small cache (a force-wide publication is megabytes of JSON). Callers treat the result
+    as read-only.
+    """
+    rows = session.execute(
+        select(col(Publication.id), col(Publication.kind), col(Publication.created_at))
+        .where(col(Publication.round_id) == round_id)
+        .order_by(col(Publication.kind).asc(), col(Publication.seq).desc())).all()
+    finals = [r for r in rows if r[1] == "final"]
     chosen = finals[0] if finals else (rows[0] if rows else None)
     if chosen is None:
         return None
-    loaded: dict[str, Any] = json.loads(chosen.payload)
-    loaded["created_at"] = chosen.created_at.isoformat(timespec="minutes")
-    return loaded
+    publication_id, _, created_at = chosen
+    # keyed by database too: one process may see several (tests, a restore)
+    key = (session.get_bind().engine.url.render_as_string(), publication_id, created_at)
+    cached = _parsed.get(key)
+    if cached is None:
+        payload = session.execute(select(col(Publication.payload))
+                                  .where(col(Publication.id) == publication_id)).scalar_one()
+        cached = msgspec.json.decode(payload)
+        cached["created_at"] = created_at.isoformat(timespec="minutes")
+        _remember(key, cached)
+    else:
+        with _parsed_lock:
+            if key in _parsed:
+                _parsed.move_to_end(key)
+    return cached
+
+
+PARSED_CACHE_SIZE = 6
+_parsed: OrderedDict[tuple[str, int, Any], dict[str, Any]] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
+def _remember(key: tuple[str, int, Any], parsed: dict[str, Any]) -> None:
+    with _parsed_lock:
+        _parsed[key] = parsed
+        while len(_parsed) > PARSED_CACHE_SIZE:
+            _parsed.popitem(last=False)
 
 
 def current_publication(session: Session, vault: Vault, round_: Round) -> dict[str, Any] | None:
