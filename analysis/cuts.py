@@ -24,12 +24,15 @@ CUT_ROLES = frozenset({"analyst"})
 
 
 def unit_cut(session: Session, vault: Vault, viewer: Viewer, round_id: int, unit_code: str,
-             item_id: str, lang: str = "nl") -> dict[str, Any]:
-    """The published cut of ``unit_code`` by the cut item ``item_id`` (analysts only)."""
+             item_id: str, lang: str = "nl", *, tree: Tree | None = None) -> dict[str, Any]:
+    """The published cut of ``unit_code`` by the cut item ``item_id`` (analysts only).
+
+    Pages listing many units pass the ``tree`` they already loaded.
+    """
     if viewer.role not in CUT_ROLES:
         raise ReportDenied("Cuts by self-description are only for the opgaveteam's analysts.")
     round_ = load_round(session, round_id)
-    tree = Tree.load(session)
+    tree = tree or Tree.load(session)
     if unit_code not in tree.units or not tree.is_within(unit_code, round_.unit_code):
         raise ReportMissing(f"Unit {unit_code} was not part of round {round_id}.")
     instrument = load_instrument(round_.instrument, round_.version)

@@ -74,11 +74,13 @@ def _cuts(db: Session, runtime: Runtime, viewer: Viewer, comparison: dict[str, A
     round_ = load_round(db, comparison["round"]["id"])
     instrument = load_instrument(round_.instrument, round_.version)
     units = list(dict.fromkeys(r["unit"] for r in comparison["rows"]))[:MAX_TREND_UNITS]
+    tree = Tree.load(db)
     items = []
     for item in instrument.cut_items:
         rows = []
         for code in units:
-            cut = unit_cut(db, runtime.vault, viewer, round_.id or 0, code, item.id, lang)
+            cut = unit_cut(db, runtime.vault, viewer, round_.id or 0, code, item.id, lang,
+                           tree=tree)
             figures = {f["id"]: f for f in cut["figures"]}
             for scale in cut["scales"]:
                 figure = figures.get(scale["id"], {})
