@@ -107,7 +107,8 @@ def _aesgcm_open(key: bytes, blob: bytes, aad: bytes) -> bytes:
     return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
 
 
-def response_aad(*, instrument: str, version: int, round_id: int, unit_code: str, rid: str) -> bytes:
+def response_aad(*, instrument: str, version: int, round_id: int, unit_code: str,
+                 rid: str) -> bytes:
     """Associated data binding a ciphertext to its instrument version, round, team and id."""
     return f"sentimeter/v1|{instrument}|{version}|{round_id}|{unit_code}|{rid}".encode()
 

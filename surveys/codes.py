@@ -54,7 +54,8 @@ def issue_codes(session: Session, vault: Vault, *, round_id: int, unit_code: str
     if unit_code not in tree.units:
         raise RoundError(f"Unknown unit {unit_code!r}.")
     if not tree.is_within(unit_code, round_.unit_code):
-        raise RoundError(f"Unit {unit_code} is outside round {round_id}'s target {round_.unit_code}.")
+        raise RoundError(f"Unit {unit_code} is outside round {round_id}'s target "
+                         f"{round_.unit_code}.")
     pepper = code_pepper(session, vault)
     codes = [generate_code() for _ in range(count)]
     for code in codes:
