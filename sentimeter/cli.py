@@ -35,10 +35,15 @@ def fail(message: str) -> None:
 
 def runtime(create: bool = False) -> Runtime:
     try:
-        return open_runtime(get_settings(), create=create)
+        opened = open_runtime(get_settings(), create=create)
     except (SettingsError, KeyError_) as exc:
         fail(str(exc))
         raise AssertionError from exc  # unreachable
+    if opened.key_generated and opened.settings.key_file is not None:
+        click.echo(f"generated a new master key in {opened.settings.key_file} (mode 0600); "
+                   "keep a copy apart from database backups: without it no answer can be read",
+                   err=True)
+    return opened
 
 
 @contextmanager

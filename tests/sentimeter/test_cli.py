@@ -57,6 +57,8 @@ def test_init_is_idempotent(cli: Any, settings: Any) -> None:
     if settings.embedded:
         assert json.loads(first.stdout)["key_generated"] is True
         assert (settings.data_dir / "master.key").exists()
+        assert "generated a new master key" in first.stderr
+        assert "generated a new master key" not in again.stderr
 
 
 def test_a_malformed_setting_stops_a_command_with_a_message(
