@@ -25,6 +25,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlmodel import Session
 
+from analysis.reports import ReportDenied, ReportMissing
 from sentimeter.runtime import Runtime, open_runtime
 from sentimeter.settings import Settings, get_settings
 from surveys.scrub import warm_up
@@ -79,6 +80,16 @@ def _forbidden(request: Request[Any, Any, Any], exc: PermissionDeniedException) 
     return Response({"status_code": 403, "detail": exc.detail}, status_code=403)
 
 
+def _report_denied(request: Request[Any, Any, Any], exc: ReportDenied) -> Response[Any]:
+    """An analysis refusal on scope: the same 403 as any guard."""
+    return _forbidden(request, PermissionDeniedException(str(exc)))
+
+
+def _report_missing(request: Request[Any, Any, Any], exc: ReportMissing) -> Response[Any]:
+    """No such round or unit (for this viewer): 404 with the analysis's message."""
+    return Response({"status_code": 404, "detail": str(exc)}, status_code=404)
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Litestar:
     """Build the Litestar app for ``settings`` (or an already opened ``runtime``)."""
     if runtime is None:
@@ -112,7 +123,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             # JSON only: the bundled viewers load scripts from other origins (CSP forbids them)
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])]),
         exception_handlers={NotAuthorizedException: _not_authorized,
-                            PermissionDeniedException: _forbidden},
+                            PermissionDeniedException: _forbidden,
+                            ReportDenied: _report_denied, ReportMissing: _report_missing},
         request_max_body_size=settings.max_body_bytes,
         on_startup=[warm_up] if settings.warm_scrubber else [],
         debug=False,

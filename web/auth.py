@@ -53,6 +53,14 @@ def session_user(connection: ASGIConnection[Any, Any, Any, Any], db: Session) ->
     return user
 
 
+def current_user(connection: ASGIConnection[Any, Any, Any, Any], db: Session) -> User:
+    """The signed-in account; 401 (a login redirect on pages) when there is none."""
+    user = session_user(connection, db)
+    if user is None:
+        raise NotAuthorizedException("Log in first.")
+    return user
+
+
 def viewer_of(user: User) -> Viewer:
     return Viewer(email=user.email, role=user.role, unit_code=user.unit_code)
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlmodel import Session, col, select
@@ -28,19 +28,13 @@ from surveys.codes import MAX_CODES_PER_CALL, code_counts, issue_codes
 from surveys.instrument import available_instruments
 from surveys.org import Tree
 from surveys.rounds import RoundError, create_round, get_round, open_round
-from web.auth import requires_admin, session_user
+from web.auth import current_user, requires_admin
 from web.i18n import choose_lang
 from web.pages import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 AUDIT_PAGE = 200
 
-
-def _admin(request: Request[Any, Any, Any], db: Session) -> User:
-    user = session_user(request, db)
-    if user is None:
-        raise NotAuthorizedException("Log in first.")
-    return user
 
 
 def _text(data: dict[str, Any], name: str, limit: int = 200) -> str:
@@ -103,12 +97,12 @@ class AdminController(Controller):
 
     @get("/", sync_to_thread=True)
     def index(self, request: Request[Any, Any, Any], db: Session) -> Template:
-        return _overview(request, db, _admin(request, db))
+        return _overview(request, db, current_user(request, db))
 
     @post("/rounds", sync_to_thread=True, status_code=303)
     def create(self, request: Request[Any, Any, Any], data: Form, db: Session,
                runtime: Runtime) -> Template | Redirect:
-        user = _admin(request, db)
+        user = current_user(request, db)
         try:
             created = create_round(db, instrument=_text(data, "instrument", 64),
                                    unit_code=_text(data, "unit", 64),
@@ -126,12 +120,12 @@ class AdminController(Controller):
     @get("/rounds/{round_id:int}", sync_to_thread=True)
     def round_detail(self, request: Request[Any, Any, Any], round_id: int,
                      db: Session) -> Template:
-        return _round_page(request, db, _admin(request, db), round_id)
+        return _round_page(request, db, current_user(request, db), round_id)
 
     @post("/rounds/{round_id:int}/open", sync_to_thread=True, status_code=303)
     def open(self, request: Request[Any, Any, Any], round_id: int,
              db: Session) -> Template | Redirect:
-        user = _admin(request, db)
+        user = current_user(request, db)
         try:
             open_round(db, round_id)
         except RoundError as exc:
@@ -143,7 +137,7 @@ class AdminController(Controller):
     @post("/rounds/{round_id:int}/close", sync_to_thread=True, status_code=303)
     def close(self, request: Request[Any, Any, Any], round_id: int, db: Session,
               runtime: Runtime) -> Template | Redirect:
-        user = _admin(request, db)
+        user = current_user(request, db)
         try:
             close_and_publish(db, runtime.vault, round_id)
         except RoundError as exc:
@@ -156,7 +150,7 @@ class AdminController(Controller):
     def cards(self, request: Request[Any, Any, Any], round_id: int, data: Form, db: Session,
               runtime: Runtime) -> Template | Response[bytes]:
         """Issue codes for one team and return them as printable cards (PDF), never as a list."""
-        user = _admin(request, db)
+        user = current_user(request, db)
         team, count = _text(data, "unit", 64), _int(data, "count", 0)
         lang = _text(data, "lang", 2) if _text(data, "lang", 2) in ("nl", "en") else "nl"
         try:
@@ -177,7 +171,7 @@ class AdminController(Controller):
     @post("/accounts", sync_to_thread=True, status_code=303)
     def add_account(self, request: Request[Any, Any, Any], data: Form,
                     db: Session) -> Template | Redirect:
-        user = _admin(request, db)
+        user = current_user(request, db)
         email, role = _text(data, "email", 254), _text(data, "role", 16)
         password = str(data.get("password", ""))[:300] or None
         try:
@@ -192,7 +186,7 @@ class AdminController(Controller):
 
     @get("/audit", sync_to_thread=True)
     def audit(self, request: Request[Any, Any, Any], db: Session) -> Template:
-        user = _admin(request, db)
+        user = current_user(request, db)
         events = db.exec(select(AuditEvent).order_by(col(AuditEvent.at).desc(),
                                                      col(AuditEvent.id).desc())
                          .limit(AUDIT_PAGE)).all()
@@ -202,7 +196,7 @@ class AdminController(Controller):
     @get("/audit.csv", sync_to_thread=True)
     def audit_csv(self, request: Request[Any, Any, Any], db: Session) -> Response[str]:
         """The whole log as CSV; cells are protected against spreadsheet formulas."""
-        user = _admin(request, db)
+        user = current_user(request, db)
         events = db.exec(select(AuditEvent).order_by(col(AuditEvent.at), col(AuditEvent.id))).all()
         body = to_csv(["at", "actor", "action", "target", "detail"],
                       [[_iso(e.at), e.actor, e.action, e.target, e.detail] for e in events])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get
-from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.response import Template
 from sqlmodel import Session
 
@@ -28,24 +28,18 @@ from analysis.overview import sort_key_of, sort_rows
 from analysis.reports import Viewer, compare, load_round, scope_root, visible_rounds
 from analysis.trends import MAX_TREND_UNITS, level_trend
 from sentimeter.audit import record
-from sentimeter.models import LEVELS, Round, User
+from sentimeter.models import LEVELS, Round
 from sentimeter.runtime import Runtime
 from surveys.instrument import load_instrument
 from surveys.org import Tree
-from web.auth import requires_compare, session_user, viewer_of
-from web.controllers.dashboard import chart_response, gated
+from web.auth import current_user, requires_compare, viewer_of
+from web.controllers.dashboard import chart_response
 from web.i18n import choose_lang
 from web.pages import page
 
 AnyRequest = Request[Any, Any, Any]
 COMPARE_LEVELS = ("eenheid", "district", "basisteam", "team")
 
-
-def _user(request: AnyRequest, db: Session) -> User:
-    user = session_user(request, db)
-    if user is None:
-        raise NotAuthorizedException("Log in first.")
-    return user
 
 
 def _levels(viewer: Viewer, tree: Tree) -> list[str]:
@@ -105,7 +99,7 @@ class CompareController(Controller):
               round: int | None = None, level: str | None = None,  # noqa: A002
               scale: str | None = None, sort: str | None = None,
               dir: str | None = None) -> Template:  # noqa: A002
-        user = _user(request, db)
+        user = current_user(request, db)
         viewer, lang, tree = viewer_of(user), choose_lang(request), Tree.load(db)
         rounds, levels = _released_rounds(db, viewer), _levels(viewer, tree)
         chosen = next((r for r in rounds if r.id == round), rounds[0] if rounds else None)
@@ -114,11 +108,11 @@ class CompareController(Controller):
                                    "level": level, "comparison": None}
         if chosen is not None and level is not None:
             round_id = chosen.id or 0
-            comparison = gated(lambda: compare(db, runtime.vault, viewer, round_id, level, lang))
+            comparison = compare(db, runtime.vault, viewer, round_id, level, lang)
             record(db, actor=user.email, action="compare.open", target=f"{round_id}/{level}")
             scale_ids = [s["id"] for s in comparison["scales"]]
             scale = scale if scale in scale_ids else scale_ids[0]
-            trend = gated(lambda: level_trend(db, viewer, round_id, level, scale, lang))
+            trend = level_trend(db, viewer, round_id, level, scale, lang)
             key, desc = sort_key_of(sort, scale_ids), dir == "desc"
             context.update(
                 comparison=comparison, scale=scale, sort=key, desc=desc,
@@ -153,10 +147,10 @@ class CompareController(Controller):
     @get("/{round_id:int}/export.csv", sync_to_thread=True)
     def export_csv(self, request: AnyRequest, round_id: int, db: Session, runtime: Runtime,
                    level: str = "eenheid") -> Response[str]:
-        user = _user(request, db)
+        user = current_user(request, db)
         viewer, lang = viewer_of(user), choose_lang(request)
         _check_level(level)
-        comparison = gated(lambda: compare(db, runtime.vault, viewer, round_id, level, lang))
+        comparison = compare(db, runtime.vault, viewer, round_id, level, lang)
         record(db, actor=user.email, action="export.csv", target=f"compare/{round_id}/{level}")
         filename = f"sentimeter-compare-{round_id}-{level}.csv"
         return Response(compare_csv(comparison), media_type="text/csv",
@@ -171,8 +165,8 @@ def _check_level(level: str) -> None:
 def _heatmap_image(request: AnyRequest, db: Session, runtime: Runtime, round_id: int,
                    level: str, fmt: str, download: bool) -> Response[Any]:
     _check_level(level)
-    viewer, lang = viewer_of(_user(request, db)), choose_lang(request)
-    comparison = gated(lambda: compare(db, runtime.vault, viewer, round_id, level, lang))
+    viewer, lang = viewer_of(current_user(request, db)), choose_lang(request)
+    comparison = compare(db, runtime.vault, viewer, round_id, level, lang)
     if not comparison["rows"]:
         raise NotFoundException("There is nothing to compare: not released or no units.")
     return chart_response(request, db, heatmap_chart(comparison, lang), fmt,
@@ -182,8 +176,8 @@ def _heatmap_image(request: AnyRequest, db: Session, runtime: Runtime, round_id:
 def _trend_image(request: AnyRequest, db: Session, round_id: int, level: str, scale: str,
                  fmt: str, download: bool) -> Response[Any]:
     _check_level(level)
-    viewer, lang = viewer_of(_user(request, db)), choose_lang(request)
-    trend = gated(lambda: level_trend(db, viewer, round_id, level, scale or None, lang))
+    viewer, lang = viewer_of(current_user(request, db)), choose_lang(request)
+    trend = level_trend(db, viewer, round_id, level, scale or None, lang)
     if not trend["points"]:
         raise NotFoundException("There is no trend to draw for this choice.")
     return chart_response(request, db, trend_chart(trend, lang), fmt, f"trend-{round_id}-{level}",

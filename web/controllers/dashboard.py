@@ -7,11 +7,10 @@ asks, shapes pages and records in the audit log who opened or exported what.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get
-from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.response import Template
 from sqlmodel import Session
 
@@ -28,8 +27,6 @@ from analysis.figures import (
 )
 from analysis.overview import sort_key_of, sort_rows, subtree_units
 from analysis.reports import (
-    ReportDenied,
-    ReportMissing,
     scope_root,
     unit_comments,
     unit_report,
@@ -38,43 +35,26 @@ from analysis.reports import (
 from analysis.starters import leader_guide
 from analysis.trends import unit_trend
 from sentimeter.audit import record
-from sentimeter.models import User
 from sentimeter.runtime import Runtime
 from surveys.org import Tree
-from web.auth import requires_figures, session_user, viewer_of
+from web.auth import current_user, requires_figures, viewer_of
 from web.i18n import choose_lang
 from web.pages import page
 
 AnyRequest = Request[Any, Any, Any]
 
 
-def _user(request: AnyRequest, db: Session) -> User:
-    user = session_user(request, db)
-    if user is None:
-        raise NotAuthorizedException("Log in first.")
-    return user
-
-
-def gated(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run an analysis call and turn its refusals into HTTP 403 / 404."""
-    try:
-        return call()
-    except ReportDenied as exc:
-        raise PermissionDeniedException(str(exc)) from exc
-    except ReportMissing as exc:
-        raise NotFoundException(str(exc)) from exc
 
 
 def _report(request: AnyRequest, db: Session, runtime: Runtime, round_id: int,
             unit_code: str) -> dict[str, Any]:
-    viewer = viewer_of(_user(request, db))
-    return gated(lambda: unit_report(db, runtime.vault, viewer, round_id, unit_code,
-                                     choose_lang(request)))
+    viewer = viewer_of(current_user(request, db))
+    return unit_report(db, runtime.vault, viewer, round_id, unit_code, choose_lang(request))
 
 
 def _trend(request: AnyRequest, db: Session, round_id: int, unit_code: str) -> dict[str, Any]:
-    viewer = viewer_of(_user(request, db))
-    return gated(lambda: unit_trend(db, viewer, round_id, unit_code, choose_lang(request)))
+    viewer = viewer_of(current_user(request, db))
+    return unit_trend(db, viewer, round_id, unit_code, choose_lang(request))
 
 
 def chart_response(request: AnyRequest, db: Session, chart: Any, fmt: str, name: str,
@@ -82,7 +62,7 @@ def chart_response(request: AnyRequest, db: Session, chart: Any, fmt: str, name:
     """SVG or PNG of a chart; an explicit download is an export and goes into the audit log."""
     headers = {}
     if download:
-        record(db, actor=_user(request, db).email, action=f"export.{fmt}", target=target)
+        record(db, actor=current_user(request, db).email, action=f"export.{fmt}", target=target)
         headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     if fmt == "png":
         return Response(charts.to_png(chart), media_type="image/png", headers=headers)
@@ -100,7 +80,7 @@ class DashboardController(Controller):
 
     @get("/", sync_to_thread=True)
     def index(self, request: AnyRequest, db: Session) -> Template:
-        user = _user(request, db)
+        user = current_user(request, db)
         viewer = viewer_of(user)
         tree = Tree.load(db)
         root = scope_root(viewer, tree)
@@ -115,7 +95,7 @@ class DashboardController(Controller):
     @get("/{round_id:int}/{unit_code:str}", sync_to_thread=True)
     def unit(self, request: AnyRequest, round_id: int, unit_code: str, db: Session,
              runtime: Runtime, sort: str | None = None, dir: str | None = None) -> Template:  # noqa: A002
-        user = _user(request, db)
+        user = current_user(request, db)
         report = _report(request, db, runtime, round_id, unit_code)
         record(db, actor=user.email, action="report.open", target=f"{round_id}/{unit_code}")
         lang = choose_lang(request)
@@ -136,7 +116,7 @@ class DashboardController(Controller):
     def handout(self, request: AnyRequest, round_id: int, unit_code: str, db: Session,
                 runtime: Runtime) -> Template:
         """A one-page printable handout for the team meeting: results, questions, guide."""
-        user = _user(request, db)
+        user = current_user(request, db)
         report = _released(_report(request, db, runtime, round_id, unit_code))
         record(db, actor=user.email, action="report.open", target=f"{round_id}/{unit_code}",
                detail="handout")
@@ -149,9 +129,9 @@ class DashboardController(Controller):
     def units(self, request: AnyRequest, round_id: int, unit_code: str, db: Session,
               runtime: Runtime, sort: str | None = None, dir: str | None = None) -> Template:  # noqa: A002
         """Every unit in the subtree, sortable on the server (unit leaders and analysts)."""
-        user = _user(request, db)
-        table = gated(lambda: subtree_units(db, runtime.vault, viewer_of(user), round_id,
-                                            unit_code, choose_lang(request)))
+        user = current_user(request, db)
+        table = subtree_units(db, runtime.vault, viewer_of(user), round_id, unit_code,
+                              choose_lang(request))
         record(db, actor=user.email, action="report.open", target=f"{round_id}/{unit_code}",
                detail="units")
         key, desc = _sorting(sort, dir, [s["id"] for s in table["scales"]])
@@ -183,7 +163,7 @@ class DashboardController(Controller):
     @get("/{round_id:int}/{unit_code:str}/export.csv", sync_to_thread=True)
     def export_csv(self, request: AnyRequest, round_id: int, unit_code: str,
                    db: Session, runtime: Runtime) -> Response[str]:
-        user = _user(request, db)
+        user = current_user(request, db)
         report = _report(request, db, runtime, round_id, unit_code)
         shown = report["released"] and not report["suppressed"]
         trend = _trend(request, db, round_id, unit_code) if shown else None
@@ -195,12 +175,9 @@ class DashboardController(Controller):
     @get("/{round_id:int}/{unit_code:str}/comments", sync_to_thread=True)
     def comments(self, request: AnyRequest, round_id: int, unit_code: str,
                  db: Session, runtime: Runtime) -> Template:
-        user = _user(request, db)
+        user = current_user(request, db)
         report = _report(request, db, runtime, round_id, unit_code)
-        try:
-            texts = unit_comments(db, runtime.vault, viewer_of(user), round_id, unit_code)
-        except ReportDenied as exc:
-            raise PermissionDeniedException(str(exc)) from exc
+        texts = unit_comments(db, runtime.vault, viewer_of(user), round_id, unit_code)
         record(db, actor=user.email, action="comments.open", target=f"{round_id}/{unit_code}")
         return page(request, "dashboard/comments.html", user=user, report=report,
                     comments=texts)

@@ -5,19 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get
-from litestar.exceptions import NotAuthorizedException
 from sqlmodel import Session
 
 from analysis.cuts import unit_cut
-from analysis.reports import ReportDenied, ReportMissing, compare, unit_report
+from analysis.reports import compare, unit_report
 from sentimeter.audit import record
 from sentimeter.models import LEVELS
 from sentimeter.runtime import Runtime
 from web.auth import (
+    current_user,
     requires_analyst,
     requires_compare,
     requires_figures,
-    session_user,
     viewer_of,
 )
 from web.controllers.api import _error
@@ -33,16 +32,9 @@ class ReportApi(Controller):
          sync_to_thread=True)
     def report(self, request: Request[Any, Any, Any], round_id: int, unit_code: str,
                db: Session, runtime: Runtime) -> Response[Any]:
-        user = session_user(request, db)
-        if user is None:
-            raise NotAuthorizedException("Log in first.")
-        try:
-            body = unit_report(db, runtime.vault, viewer_of(user), round_id, unit_code,
-                               choose_lang(request))
-        except ReportDenied as exc:
-            return _error(403, str(exc))
-        except ReportMissing as exc:
-            return _error(404, str(exc))
+        user = current_user(request, db)
+        body = unit_report(db, runtime.vault, viewer_of(user), round_id, unit_code,
+                           choose_lang(request))
         record(db, actor=user.email, action="report.open", target=f"{round_id}/{unit_code}",
                detail="api")
         return Response(content=body)
@@ -52,18 +44,11 @@ class ReportApi(Controller):
                 runtime: Runtime, level: str = "eenheid") -> Response[Any]:
         """Units of one level x scales: rows of unit, scale, responses, mean (0-100),
         favourable (%), suppressed, reason; a suppressed row has null figures."""
-        user = session_user(request, db)
-        if user is None:
-            raise NotAuthorizedException("Log in first.")
+        user = current_user(request, db)
         if level not in LEVELS:
             return _error(400, f"level must be one of {', '.join(LEVELS)}")
-        try:
-            body = compare(db, runtime.vault, viewer_of(user), round_id, level,
-                           choose_lang(request))
-        except ReportDenied as exc:
-            return _error(403, str(exc))
-        except ReportMissing as exc:
-            return _error(404, str(exc))
+        body = compare(db, runtime.vault, viewer_of(user), round_id, level,
+                       choose_lang(request))
         record(db, actor=user.email, action="compare.open", target=f"{round_id}/{level}",
                detail="api")
         return Response(content=body)
@@ -72,15 +57,8 @@ class ReportApi(Controller):
     def cut(self, request: Request[Any, Any, Any], round_id: int, unit_code: str, item: str,
             db: Session, runtime: Runtime) -> Response[Any]:
         """One cut item of one unit (analysts only; team and unit leaders get 403)."""
-        user = session_user(request, db)
-        if user is None:
-            raise NotAuthorizedException("Log in first.")
-        try:
-            body = unit_cut(db, runtime.vault, viewer_of(user), round_id, unit_code, item,
-                            choose_lang(request))
-        except ReportDenied as exc:
-            return _error(403, str(exc))
-        except ReportMissing as exc:
-            return _error(404, str(exc))
+        user = current_user(request, db)
+        body = unit_cut(db, runtime.vault, viewer_of(user), round_id, unit_code, item,
+                        choose_lang(request))
         return Response(content=body)
 
