@@ -80,9 +80,13 @@ def main() -> None:
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def init(as_json: bool) -> None:
-    """Create the schema and the key if missing (idempotent)."""
+    """Create the schema, the key and the comment scrubber's tables if missing (idempotent)."""
     rt = runtime(create=True)
     rt.engine.dispose()
+    if rt.settings.warm_scrubber:  # so that a plain pip install is ready to serve after init
+        from surveys.deduce_tables import build_tables
+
+        build_tables(lambda line: click.echo(line, err=True))
     emit(as_json, {"database": rt.settings.sqlalchemy_url.split("@")[-1],
                    "key_generated": rt.key_generated},
          f"database ready; master key {'generated' if rt.key_generated else 'loaded'}")

@@ -12,14 +12,14 @@ two mentions are the same person.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 import unicodedata
 from collections.abc import Callable, Iterable
-from typing import Any
 
-logger = logging.getLogger(__name__)
+from surveys.deduce_tables import get_deduce as _get_deduce
+from surveys.deduce_tables import warm_up
+
+__all__ = ["SCRUB_NOTICE", "scrub_comment", "warm_up"]
 
 SCRUB_NOTICE: dict[str, str] = {
     "nl": (
@@ -130,13 +130,6 @@ _REPEATED_LABEL = re.compile(r"(\[[A-Z-]+\])(?:[ .\-]?\1)+")
 _TRAILING_PUNCT = ".,;:!?)]'\""
 
 
-# Loaded once per process (see _get_deduce); the lock keeps racing requests to one load.
-_deduce: Any = None
-_deduce_lock = threading.Lock()
-_warm_thread: threading.Thread | None = None
-_warm_lock = threading.Lock()
-
-
 def scrub_comment(text: str, lang: str) -> str:
     """Return `text` normalised, with names, places and numbers replaced by labels."""
     labels = _LABELS["nl" if lang == "nl" else "en"]
@@ -147,29 +140,6 @@ def scrub_comment(text: str, lang: str) -> str:
     clean = _deduce_pass(clean, labels, dutch=lang == "nl")
     clean = _pattern_pass(clean, labels)
     return _REPEATED_LABEL.sub(r"\1", clean)
-
-
-def warm_up() -> threading.Thread:
-    """Start loading deduce in a daemon thread so the first comment is not slow."""
-    global _warm_thread
-    with _warm_lock:
-        if _warm_thread is None:
-            _warm_thread = threading.Thread(target=_get_deduce, name="deduce-warm-up", daemon=True)
-            _warm_thread.start()
-        return _warm_thread
-
-
-def _get_deduce() -> Any:
-    """Load deduce once per process: it takes seconds and hundreds of MB."""
-    global _deduce
-    if _deduce is None:
-        with _deduce_lock:
-            if _deduce is None:
-                from deduce import Deduce
-
-                logger.info("loading deduce lookup tables")
-                _deduce = Deduce()
-    return _deduce
 
 
 def _normalise(text: str) -> str:
@@ -289,11 +259,10 @@ def _grouped_label(labels: dict[str, str]) -> Callable[[re.Match[str]], str]:
     return replace
 
 
-if __name__ == "__main__":  # `python -m surveys.scrub --warm`: build deduce's tables at install
+if __name__ == "__main__":  # `python -m surveys.scrub --warm` (make): build the tables at install
     import sys
 
-    if "--warm" in sys.argv:
-        print("building the Dutch de-identification tables (once per install, up to ~2 min) ...",
-              flush=True)
-        _get_deduce()
-        print("done", flush=True)
+    from surveys.deduce_tables import build_tables, cache_dir
+
+    if "--warm" in sys.argv and not build_tables(lambda line: print(line, flush=True)):
+        print(f"the comment scrubber's tables are built ({cache_dir()})", flush=True)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.response import Redirect, Template
 from sqlalchemy import text
 from sqlmodel import Session
 
+from sentimeter.runtime import Runtime
+from surveys import deduce_tables
 from web.i18n import LANG_COOKIE, LANGS
 from web.pages import page
 
@@ -29,9 +31,15 @@ class PublicController(Controller):
         return page(request, "start.html")
 
     @get("/healthz", sync_to_thread=True)
-    def healthz(self, db: Session) -> dict[str, str]:
+    def healthz(self, db: Session, runtime: Runtime) -> Response[dict[str, str]]:
+        """200 when this process can take answers; 503 while a server process that loads the
+        comment scrubber at start (SENTIMETER_WARM_SCRUBBER) has not finished, so a load
+        balancer sends it no comment that would wait for the tables."""
         db.execute(text("SELECT 1"))
-        return {"status": "ok"}
+        scrubber = deduce_tables.state()
+        if runtime.settings.warm_scrubber and scrubber != "ready":
+            return Response({"status": "not ready", "scrubber": scrubber}, status_code=503)
+        return Response({"status": "ok"})
 
     @get("/lang/{code:str}", sync_to_thread=False)
     def switch_language(self, code: str, next: str | None = None) -> Redirect:  # noqa: A002
