@@ -3,12 +3,14 @@ built at install time unless this install already has them."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -142,3 +144,24 @@ def test_loading_deduce_leaves_the_processs_logging_as_it_was() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300, check=True, env=os.environ | {"PYTHONPATH": str(ROOT)})
     assert done.stdout.split() == [str(30), "0", "ready"]  # WARNING, no handler, loaded
+
+
+def test_sentimeter_init_builds_the_tables_of_a_plain_install_once(
+        fake_package: Path, monkeypatch: pytest.MonkeyPatch, cli: Any) -> None:
+    built: list[str] = []
+
+    def build() -> str:
+        (fake_package / "cache" / "lookup_structs.pickle").write_bytes(b"tables")
+        _age(fake_package / "src" / "names" / "items.txt", 60)
+        _age(fake_package / "src" / "names", 60)
+        built.append("tables")
+        return "tables"
+
+    monkeypatch.setattr(deduce_tables, "_TABLES", TableLoader(build))
+    first = cli("init", "--json")
+    assert first.exit_code == 0, first.output
+    assert "building the Dutch comment scrubber" in first.stderr
+    assert json.loads(first.stdout)["database"]  # stdout stays one JSON document
+    monkeypatch.setattr(deduce_tables, "_TABLES", TableLoader(build))  # a new process
+    again = cli("init")
+    assert again.exit_code == 0 and "scrubber" not in again.output and built == ["tables"]
