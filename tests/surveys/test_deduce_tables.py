@@ -137,13 +137,16 @@ def test_a_failed_build_at_install_is_a_warning_not_a_crash(
     assert lines[-1].startswith("warning:") and "read-only" in lines[-1]
 
 
-def test_loading_deduce_leaves_the_processs_logging_as_it_was() -> None:
-    """deduce's import sets the root logger to DEBUG on stdout; a server must not inherit it."""
-    code = ("import logging; from surveys import deduce_tables as t; t.get_deduce(); "
-            "root = logging.getLogger(); print(root.level, len(root.handlers), t.state())")
+def test_loading_deduce_leaves_logging_as_it_was_and_its_tables_out_of_the_collector() -> None:
+    """deduce's import sets the root logger to DEBUG on stdout: a server must not inherit it.
+    Its millions of objects are frozen, so later full collections do not walk them."""
+    code = ("import gc, logging; from surveys import deduce_tables as t; t.get_deduce(); "
+            "root = logging.getLogger(); "
+            "print(root.level, len(root.handlers), t.state(), gc.isenabled(), "
+            "gc.get_freeze_count() > 1_000_000)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300, check=True, env=os.environ | {"PYTHONPATH": str(ROOT)})
-    assert done.stdout.split() == [str(30), "0", "ready"]  # WARNING, no handler, loaded
+    assert done.stdout.split() == ["30", "0", "ready", "True", "True"]  # WARNING, no handler
 
 
 def test_sentimeter_init_builds_the_tables_of_a_plain_install_once(
