@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -11,13 +12,25 @@ from sqlmodel import Session, select
 
 from sentimeter.models import ROLES, LoginAttempt, Unit, User, utcnow
 
-_hasher = PasswordHasher()
-# Verified against when the account does not exist, so timing does not reveal accounts.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing-only")
+# argon2-cffi's defaults (RFC 9106 "second recommended option": t=3, m=64 MiB, p=4).
+PRODUCTION_HASHER = PasswordHasher()
+# Replaced only by the test suite (tests/conftest.py) with cheap parameters.
+_hasher = PRODUCTION_HASHER
+
+
+@cache
+def _dummy_hash(parameters: tuple[int, int, int]) -> str:
+    """A hash verified against when the account does not exist, so timing does not reveal
+    accounts; made on first use (not at import) with the current hasher's parameters."""
+    return _hasher.hash("not-a-real-password-for-timing-only")
 
 MIN_PASSWORD = 12
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
+
+
+def _parameters() -> tuple[int, int, int]:
+    return (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism)
 
 
 class AccountError(ValueError):
@@ -85,7 +98,8 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     user = session.exec(select(User).where(User.email == normalise_email(email))).first()
     ok = False
     try:
-        ok = _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH,
+        ok = _hasher.verify(user.password_hash if user and user.password_hash else _dummy_hash(
+                                _parameters()),
                             password[:256])
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from litestar.testing import TestClient
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
+from sentimeter import accounts
 from sentimeter.accounts import create_user
 from sentimeter.db import session_scope
 from sentimeter.runtime import Runtime, open_runtime
@@ -29,6 +31,11 @@ from sentimeter.vault import generate_master_key
 from surveys.codes import issue_codes
 from surveys.org import OrgRow, import_org
 from surveys.rounds import create_round, open_round
+
+# Argon2 at production cost takes ~0.5 s per hash on this machine; fixtures hash many
+# passwords. Tests in this process use cheap parameters; tests/sentimeter/test_accounts.py
+# checks the production parameters, and servers started as subprocesses use those.
+accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 PG_URL = os.environ.get("SENTIMETER_TEST_DATABASE_URL", "").strip()
 # Servers started by tests must not spend a core loading the comment scrubber up front.

@@ -42,3 +42,17 @@ def test_failures_are_counted_by_a_hash_not_the_address(db: Session, org: list[O
     keys = [a.key for a in db.exec(select(LoginAttempt))]
     assert keys and all("ghost" not in k for k in keys)
     assert db.exec(select(User)).first() is None
+
+
+def test_production_hashing_uses_rfc_9106_strength_while_tests_run_cheap() -> None:
+    """The suite swaps in cheap Argon2 parameters for speed; production keeps the strong ones."""
+    from argon2 import Type
+
+    from sentimeter import accounts
+
+    strong = accounts.PRODUCTION_HASHER
+    assert strong.type is Type.ID
+    assert strong.time_cost >= 3 and strong.memory_cost >= 64 * 1024 and strong.parallelism >= 1
+    assert accounts._hasher is not strong and accounts._hasher.memory_cost < strong.memory_cost
+    stored = strong.hash("lang-genoeg-wachtwoord-7")
+    assert "$m=65536,t=3" in stored
