@@ -145,7 +145,7 @@ def user_add(email: str, role: str, unit_code: str, password_stdin: bool, as_jso
 
 @main.group("round")
 def round_group() -> None:
-    """Create, open, close and snapshot rounds."""
+    """Create, open and close rounds."""
 
 
 @round_group.command("create")
@@ -155,10 +155,9 @@ def round_group() -> None:
 @click.option("--opens", default=None, help="ISO date-time the round opens.")
 @click.option("--closes", default=None, help="ISO date-time the round closes.")
 @click.option("--name", default=None)
-@click.option("--interim", is_flag=True, help="Publish interim snapshots in steps of >= k.")
 @click.option("--json", "as_json", is_flag=True)
 def round_create(instrument: str, unit_code: str, k: int | None, opens: str | None,
-                 closes: str | None, name: str | None, interim: bool, as_json: bool) -> None:
+                 closes: str | None, name: str | None, as_json: bool) -> None:
     """Create a draft round."""
     from surveys.rounds import RoundError, create_round
 
@@ -167,11 +166,10 @@ def round_create(instrument: str, unit_code: str, k: int | None, opens: str | No
             created = create_round(db, instrument=instrument, unit_code=unit_code,
                                    k=k if k is not None else rt.settings.k_min,
                                    k_min=rt.settings.k_min, name=name,
-                                   opens_at=parse_when(opens), closes_at=parse_when(closes),
-                                   interim=interim)
+                                   opens_at=parse_when(opens), closes_at=parse_when(closes))
             data = {"id": created.id, "name": created.name, "instrument": created.instrument,
                     "version": created.version, "unit": unit_code, "k": created.k,
-                    "state": created.state, "interim": created.interim}
+                    "state": created.state}
     except RoundError as exc:
         fail(str(exc))
     emit(as_json, data, f"created round {data['id']} ({data['name']}) as a draft")
@@ -209,26 +207,6 @@ def round_close(round_id: int, as_json: bool) -> None:
     _round_transition(round_id, "close", as_json)
 
 
-@round_group.command("snapshot")
-@click.argument("round_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
-def round_snapshot(round_id: int, as_json: bool) -> None:
-    """Take an interim snapshot of an open --interim round (steps of >= k per team)."""
-    from analysis.release import take_snapshot
-    from surveys.rounds import RoundError, get_round
-
-    try:
-        with session() as (rt, db):
-            target = get_round(db, round_id)
-            if target.state != "open" or not target.interim:
-                raise RoundError(f"Round {round_id} is not an open interim round.")
-            taken = take_snapshot(db, rt.vault, target)
-    except RoundError as exc:
-        fail(str(exc))
-    emit(as_json, {"id": round_id, "snapshot": taken},
-         "snapshot taken" if taken else "nothing new to release yet")
-
-
 @round_group.command("list")
 @click.option("--json", "as_json", is_flag=True)
 def round_list(as_json: bool) -> None:
@@ -239,7 +217,7 @@ def round_list(as_json: bool) -> None:
 
     with session() as (_, db):
         rows = [{"id": r.id, "name": r.name, "instrument": r.instrument, "unit": r.unit_code,
-                 "k": r.k, "state": r.state, "interim": r.interim}
+                 "k": r.k, "state": r.state}
                 for r in db.exec(select(Round).order_by(Round.id))]  # type: ignore[arg-type]
     emit(as_json, rows, "\n".join(f"{r['id']:>4}  {r['state']:<7} {r['instrument']:<17} "
                                   f"{r['unit']:<12} {r['name']}" for r in rows) or "no rounds")

@@ -166,12 +166,12 @@ def csrf_headers(client: TestClient[Any]) -> dict[str, str]:
 
 def open_round_with_codes(runtime: Runtime, *, instrument: str = "team-thermometer",
                           unit: str = "NP", codes_per_team: dict[str, int] | None = None,
-                          k: int = 5, interim: bool = False) -> tuple[int, dict[str, list[str]]]:
+                          k: int = 5) -> tuple[int, dict[str, list[str]]]:
     """A round opened on ``unit`` with codes issued per team."""
     codes_per_team = codes_per_team or {}
     with session_scope(runtime.engine) as session:
         round_ = create_round(session, instrument=instrument, unit_code=unit, k=k,
-                              interim=interim, name="Test round")
+                              name="Test round")
         assert round_.id is not None
         open_round(session, round_.id)
         issued = {team: issue_codes(session, runtime.vault, round_id=round_.id, unit_code=team,

@@ -33,7 +33,7 @@ class ReportApi(Controller):
     def report(self, request: Request[Any, Any, Any], round_id: int, unit_code: str,
                db: Session, runtime: Runtime) -> Response[Any]:
         user = current_user(request, db)
-        body = unit_report(db, runtime.vault, viewer_of(user), round_id, unit_code,
+        body = unit_report(db, viewer_of(user), round_id, unit_code,
                            choose_lang(request))
         record(db, actor=user.email, action="report.open", target=f"{round_id}/{unit_code}",
                detail="api")
@@ -47,7 +47,7 @@ class ReportApi(Controller):
         user = current_user(request, db)
         if level not in LEVELS:
             return _error(400, f"level must be one of {', '.join(LEVELS)}")
-        body = compare(db, runtime.vault, viewer_of(user), round_id, level,
+        body = compare(db, viewer_of(user), round_id, level,
                        choose_lang(request))
         record(db, actor=user.email, action="compare.open", target=f"{round_id}/{level}",
                detail="api")
@@ -58,7 +58,7 @@ class ReportApi(Controller):
             db: Session, runtime: Runtime) -> Response[Any]:
         """One cut item of one unit (analysts only; team and unit leaders get 403)."""
         user = current_user(request, db)
-        body = unit_cut(db, runtime.vault, viewer_of(user), round_id, unit_code, item,
+        body = unit_cut(db, viewer_of(user), round_id, unit_code, item,
                         choose_lang(request))
         return Response(content=body)
 
