@@ -21,6 +21,7 @@ from sentimeter.models import User
 from sentimeter.runtime import Runtime
 from web import oidc
 from web.auth import log_in
+from web.controllers.tokens import after_sso as tokens_after_sso
 from web.pages import page
 
 logger = logging.getLogger(__name__)
@@ -63,12 +64,15 @@ class SsoController(Controller):
             raise NotFoundException("Single sign-on is not configured.")
         session = request.session if isinstance(request.session, dict) else {}
         flow = session.get("oidc")
+        token_round = session.get("token_round")  # an officer asking for a personal token
         request.clear_session()  # a flow is used once, whatever its outcome
         try:
             claims = oidc.finish(settings, flow, code=code, state=flow_state, error=error)
         except oidc.SsoError as exc:
             logger.warning("single sign-on refused: %s", exc.reason)
             return _refused(request, "sso_failed", 400)
+        if isinstance(token_round, int):
+            return tokens_after_sso(request, db, runtime, claims, token_round)
         email = oidc.account_key(settings, claims)
         user = db.exec(select(User).where(User.email == email)).first() if email else None
         if user is None:
