@@ -54,7 +54,8 @@ class AuditedGroup(click.Group):
     """The top-level group: records the command after it completed."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        args = list(ctx.args)
+        # click keeps the subcommand name apart from the rest of the arguments
+        args = [*getattr(ctx, "_protected_args", []), *ctx.args]
         result = super().invoke(ctx)
         _record(_command_path(args, self, ctx), redacted(args))
         return result

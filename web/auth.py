@@ -13,7 +13,7 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlmodel import Session
 
 from analysis.reports import Viewer
-from sentimeter.accounts import LockedOut, authenticate, find_user
+from sentimeter.accounts import LockedOut, authenticate, find_user, locked_for
 from sentimeter.audit import record
 from sentimeter.models import RevokedSession, User
 
@@ -37,6 +37,9 @@ def try_login(db: Session, email: str, password: str, via: str) -> tuple[User | 
     typed into the wrong field), the account is when it exists.
     """
     try:
+        wait = locked_for(db, email)
+        if wait:
+            raise LockedOut(wait)
         user = authenticate(db, email, password)
     except LockedOut as locked:
         known = find_user(db, email)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 from typing import Any
+from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
@@ -140,7 +141,8 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
 def _not_authorized(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
     """Pages send the browser to the login page; the API answers 401."""
     if not wants_json(request):
-        return Redirect(f"/login?next={request.url.path}", status_code=303)
+        # quoted: a non-ASCII path in a Location header would not encode (a 500)
+        return Redirect(f"/login?next={quote(request.url.path, safe='/')}", status_code=303)
     return Response({"status_code": 401, "detail": exc.detail}, status_code=401)
 
 

@@ -9,7 +9,6 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from sentimeter.accounts import locked_for
 from sentimeter.runtime import Runtime
 from surveys.intake import AnswerProblems, TokenProblem, resolve_token, submit
 from surveys.messages import message
@@ -127,10 +126,7 @@ class AuthApi(Controller):
     def login(self, request: Request[Any, Any, Any], data: dict[str, Any], db: Session,
               runtime: Runtime) -> Response[Any]:
         email, password = str(data.get("email", ""))[:254], str(data.get("password", ""))
-        wait = locked_for(db, email)
-        user = None
-        if not wait:
-            user, wait = try_login(db, email, password, "api")
+        user, wait = try_login(db, email, password, "api")
         if wait:
             return Response(content={"status_code": 429,
                                      "detail": "Too many attempts; try again later."},

@@ -10,7 +10,6 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from sentimeter.accounts import locked_for
 from sentimeter.audit import record
 from sentimeter.runtime import Runtime
 from web.auth import (
@@ -40,10 +39,7 @@ class LoginController(Controller):
     def submit(self, request: Request[Any, Any, Any], data: LoginForm, db: Session,
                runtime: Runtime) -> Template | Redirect:
         email, password = str(data.get("email", ""))[:254], str(data.get("password", ""))
-        wait = locked_for(db, email)
-        user = None
-        if not wait:
-            user, wait = try_login(db, email, password, "form")
+        user, wait = try_login(db, email, password, "form")
         if wait:
             response = page(request, "login.html", status_code=429, email=email,
                             error="locked", wait_minutes=max(1, (wait + 59) // 60))
