@@ -128,7 +128,7 @@ class TokenController(Controller):
             url, flow = oidc.start(settings)
         except oidc.SsoError:
             return _refused(request, "sso_failed", 502)
-        request.set_session({"oidc": flow, "token_round": round_id})
+        request.set_session({"oidc": {**flow, "token_round": round_id}})
         return Redirect(url, status_code=303)
 
     @get("/{round_id:int}/get", sync_to_thread=True)
