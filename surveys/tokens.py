@@ -19,6 +19,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -134,7 +135,7 @@ def _key_aad(round_id: int, unit_code: str) -> bytes:
     return f"token-key|{round_id}|{unit_code}".encode()
 
 
-def _private_key(main: Session, vault: Vault, row: TokenKey) -> blind_rsa.rsa.RSAPrivateKey:
+def _private_key(main: Session, vault: Vault, row: TokenKey) -> RSAPrivateKey:
     data_key = vault.data_key(main, round_id=row.round_id, unit_code=row.unit_code)
     if data_key is None:
         raise TokenRefused("closed")  # keys destroyed: the round is over
@@ -170,8 +171,9 @@ def open_round_for(main: Session, round_id: int, unit_code: str) -> Round:
         raise TokenRefused("not_open")
     if round_.state == "closed" or (round_.closes_at is not None and round_.closes_at <= utcnow()):
         raise TokenRefused("closed")
-    if not Tree.load(main).is_within(unit_code, round_.unit_code):
-        raise TokenRefused("outside")
+    tree = Tree.load(main)
+    if unit_code not in tree.units or not tree.is_within(unit_code, round_.unit_code):
+        raise TokenRefused("outside")  # also a team an identity provider names that we lack
     return round_
 
 
