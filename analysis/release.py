@@ -20,6 +20,7 @@ from analysis.aggregate import aggregate, cut_frames
 from analysis.decrypt import load_answers
 from analysis.gate import publish
 from analysis.publication import Publication, decode, encode
+from analysis.storage_close import rewrite_closed_round
 from sentimeter.models import Publication as StoredPublication
 from sentimeter.models import Round
 from sentimeter.vault import Vault
@@ -75,6 +76,7 @@ def _store(session: Session, publication: Publication) -> None:
 def close_and_publish(session: Session, vault: Vault, round_id: int) -> Publication:
     """Close an open round, shuffle its rows and store its one, final publication."""
     round_ = close_round(session, round_id)
+    rewrite_closed_round(session, vault, round_)  # see analysis/storage_close.py
     vault.forget(round_id)
     publication = compute_publication(session, vault, round_)
     _store(session, publication)
