@@ -13,7 +13,7 @@ from sentimeter.models import Publication as StoredPublication
 from sentimeter.models import Round
 from sentimeter.runtime import Runtime
 from surveys.intake import TokenProblem, submit
-from surveys.org import OrgRow
+from surveys.org import OrgRow, import_org
 from surveys.rounds import RoundError, close_round, update_round
 from tests.conftest import answer_all, open_round_with_codes
 
@@ -82,3 +82,17 @@ def test_settings_are_frozen_once_a_round_opens(runtime: Runtime, org: list[OrgR
     with session_scope(runtime.engine) as session:
         round_ = session.get(Round, round_id)
         assert round_ is not None and round_.k == 5
+
+
+def test_a_team_with_more_answers_than_people_is_not_published_nor_counted(
+        runtime: Runtime, org: list[OrgRow]) -> None:
+    round_id, codes = open_round_with_codes(runtime, codes_per_team={"T-BIG": 12, "T-MID": 12})
+    answer_all(runtime, codes, INSTRUMENT, {"T-BIG": 12, "T-MID": 11})
+    with session_scope(runtime.engine) as session:  # the organisation says Team Groot is 10
+        import_org(session, [OrgRow("T-BIG", "E1-D1-B1", "team", "Team Groot", 10)])
+    published = _close(runtime, round_id)
+    big = published.units["T-BIG"]
+    assert big.status == "suppressed" and big.reason == "over_headcount"
+    assert big.items == [] and big.responses is None
+    assert published.units["E1-D1-B1"].responses == 11  # Team Groot's answers count nowhere
+    assert "T-BIG" not in published.units["E1-D1-B1"].comment_teams
