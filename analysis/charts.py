@@ -53,6 +53,8 @@ TEXT: dict[Lang, dict[str, str]] = {
         "round": "Ronde",
         "score": "Score (0–100, hoger is gunstiger)",
         "heat_score": "Score (hoger is gunstiger)",
+        "heat_range": "Score (hoger is gunstiger); kleuren over {low}–{high}, "
+        "het bereik dat voorkomt",
         "series": "Reeks",
         "gap_subtitle": "Een onderbreking betekent dat die ronde niet wordt getoond.",
         "unit": "Eenheid",
@@ -78,6 +80,8 @@ TEXT: dict[Lang, dict[str, str]] = {
         "round": "Round",
         "score": "Score (0–100, higher is more favourable)",
         "heat_score": "Score (higher is more favourable)",
+        "heat_range": "Score (higher is more favourable); colours span {low}–{high}, "
+        "the range that occurs",
         "series": "Series",
         "gap_subtitle": "A gap means that round is not shown.",
         "unit": "Unit",
@@ -553,9 +557,15 @@ def heatmap(cells: Sequence[HeatCell], *, lang: str = "nl") -> AnyChart:
         title=None,
         sort=units,
         scale=alt.Scale(domain=units),
-        axis=alt.Axis(labelLimit=130),
+        axis=alt.Axis(labelLimit=260),
     )
     states = [t["too_few"], t["no_data"]]
+    scores = [float(r["score"]) for r in shown]
+    low, high = (math.floor(min(scores)), math.ceil(max(scores))) if scores else (0, 100)
+    if high - low < 10:  # a near-constant comparison still gets a readable spread
+        low, high = max(0, low - 5), min(100, high + 5)
+    middle = 50 if low < 50 < high else (low + high) / 2
+    score_title = t["heat_range"].format(low=low, high=high)
     score_rect = (
         alt.Chart(alt.InlineData(values=shown))
         .mark_rect(stroke="white")
@@ -564,9 +574,11 @@ def heatmap(cells: Sequence[HeatCell], *, lang: str = "nl") -> AnyChart:
             y=y,
             color=alt.Color(
                 "score:Q",
-                title=t["heat_score"],
-                scale=alt.Scale(scheme="blueorange", reverse=True, domain=[0, 100], domainMid=50),
-                legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=120),
+                title=score_title,
+                scale=alt.Scale(scheme="blueorange", reverse=True, domain=[low, high],
+                                domainMid=middle),
+                legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=160,
+                                  values=[low, high]),
             ),
             tooltip=[
                 alt.Tooltip("unit:N", title=t["unit"]),
