@@ -36,6 +36,7 @@ from surveys.instrument import load_instrument
 from surveys.org import Tree
 from web.auth import current_user, requires_compare, viewer_of
 from web.controllers.dashboard import chart_response
+from web.download import download_headers
 from web.i18n import choose_lang
 from web.pages import page
 
@@ -127,6 +128,8 @@ class CompareController(Controller):
                 trend=trend, trend_rows=trend_table(trend), max_trend_units=MAX_TREND_UNITS,
                 trend_summary=trend_summary(trend, lang),
                 cuts=_cuts(db, runtime, viewer, comparison, lang))
+            if context["cuts"] is not None:  # the most sensitive figures: audited apart
+                record(db, actor=user.email, action="cuts.open", target=f"{round_id}/{level}")
         return page(request, "compare/index.html", user=user, **context)
 
     # One handler per file type (see the note in dashboard.py on lists of paths).
@@ -168,7 +171,7 @@ class CompareController(Controller):
         record(db, actor=user.email, action="export.csv", target=f"compare/{round_id}/{level}")
         filename = f"sentimeter-compare-{round_id}-{level}.csv"
         return Response(compare_csv(comparison, lang), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                        headers=download_headers(filename))
 
     @get("/{round_id:int}/export.xlsx", sync_to_thread=True)
     def export_xlsx(self, request: AnyRequest, round_id: int, db: Session, runtime: Runtime,
@@ -180,7 +183,7 @@ class CompareController(Controller):
         record(db, actor=user.email, action="export.xlsx", target=f"compare/{round_id}/{level}")
         filename = f"sentimeter-compare-{round_id}-{level}.xlsx"
         return Response(compare_xlsx(comparison, lang), media_type=XLSX_MEDIA_TYPE,
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                        headers=download_headers(filename))
 
 
 def _check_level(level: str) -> None:

@@ -38,6 +38,7 @@ from sentimeter.audit import record
 from sentimeter.runtime import Runtime
 from surveys.org import Tree
 from web.auth import current_user, requires_figures, viewer_of
+from web.download import content_disposition, download_headers
 from web.i18n import choose_lang
 from web.pages import page
 
@@ -61,9 +62,11 @@ def chart_response(request: AnyRequest, db: Session, chart: Any, fmt: str, name:
                    target: str, download: bool) -> Response[Any]:
     """SVG or PNG of a chart; an explicit download is an export and goes into the audit log."""
     headers = {}
+    # a chart shows figures: every view is audited, a download as an export
+    record(db, actor=current_user(request, db).email,
+           action=f"export.{fmt}" if download else f"chart.view.{fmt}", target=target)
     if download:
-        record(db, actor=current_user(request, db).email, action=f"export.{fmt}", target=target)
-        headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        headers["Content-Disposition"] = content_disposition(f"{name}.{fmt}")
     if fmt == "png":
         return Response(charts.to_png(chart), media_type="image/png", headers=headers)
     return Response(charts.to_svg(chart), media_type="image/svg+xml", headers=headers)
@@ -171,7 +174,7 @@ class DashboardController(Controller):
         filename = f"sentimeter-{round_id}-{unit_code}.csv"
         return Response(report_csv(report, trend, choose_lang(request)),
                         media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                        headers=download_headers(filename))
 
     @get("/{round_id:int}/{unit_code:str}/export.xlsx", sync_to_thread=True)
     def export_xlsx(self, request: AnyRequest, round_id: int, unit_code: str,
@@ -185,7 +188,7 @@ class DashboardController(Controller):
         filename = f"sentimeter-{round_id}-{unit_code}.xlsx"
         return Response(report_xlsx(report, trend, choose_lang(request)),
                         media_type=XLSX_MEDIA_TYPE,
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                        headers=download_headers(filename))
 
     @get("/{round_id:int}/{unit_code:str}/comments", sync_to_thread=True)
     def comments(self, request: AnyRequest, round_id: int, unit_code: str,
