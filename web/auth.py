@@ -36,7 +36,7 @@ def try_login(db: Session, email: str, password: str, via: str) -> tuple[User | 
     Every outcome is audited; unknown addresses are not written down (they may be a password
     typed into the wrong field), the account is when it exists.
     """
-    try:
+    try:  # the lockout's own connections come first: see sentimeter/lockout.py
         wait = locked_for(db, email)
         if wait:
             raise LockedOut(wait)
