@@ -360,3 +360,4 @@ def _register_operations() -> None:
 
 
 _register_operations()
+import sentimeter.cli_tokens  # noqa: E402, F401  (registers `sentimeter tokens`, issue #13)

@@ -34,6 +34,7 @@ from web.controllers.public import PublicController
 from web.controllers.reports_api import ReportApi
 from web.controllers.sso import SsoController
 from web.controllers.survey import SurveyController
+from web.controllers.tokens import TokenController
 from web.errors import exception_handlers
 from web.i18n import install_filters
 from web.oidc import enabled as sso_enabled
@@ -73,7 +74,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     csrf = CSRFConfig(secret=csrf_secret, cookie_secure=settings.cookie_secure,
                       cookie_samesite="lax", exclude=["^/api/v1/responses$", "^/s/"])
     return Litestar(
-        route_handlers=[PublicController, SurveyController, LoginController, DashboardController,
+        route_handlers=[PublicController, SurveyController, TokenController,
+                        LoginController, DashboardController,
                         SsoController,
                         AdminController,
                         CompareController,

@@ -28,6 +28,7 @@ from surveys.org import OrgRow as SurveyOrgRow
 from surveys.org import Tree, import_org
 from surveys.rounds import create_round, open_round
 from surveys.scrub import warm_up
+from web.demo_tokens import add_token_team, token_link_lines
 
 DEMO_PEOPLE = 2_000
 DEMO_PASSWORD = "demo-Sentimeter-2026"  # noqa: S105  (printed on start; demo data only)
@@ -58,6 +59,8 @@ def seed_demo(runtime: Runtime, *, base_url: str, echo: Echo = print) -> None:
     with session_scope(runtime.engine) as db:
         accounts = _accounts(db)
         links = _fresh_links(db, runtime, base_url)
+    with session_scope(runtime.engine) as db:
+        token_lines = token_link_lines(db, runtime, base_url)  # issue #13
     echo("")
     echo("Sentimeter demo is ready. Log in at " + base_url + "/login with password "
          f"{DEMO_PASSWORD!r}:")
@@ -66,6 +69,8 @@ def seed_demo(runtime: Runtime, *, base_url: str, echo: Echo = print) -> None:
     echo("Answer links of the open Sentimeter round (each works once):")
     for link in links:
         echo("  " + link)
+    for line in token_lines:
+        echo(line)
     echo("")
 
 
@@ -77,6 +82,7 @@ def _seed(runtime: Runtime, echo: Echo) -> None:
         import_org(db, [SurveyOrgRow(r.code, r.parent_code, r.level, r.name, r.headcount)
                         for r in force])
         _add_users(db)
+        add_token_team(db)  # issue #13: a team that answers by personal token
     teams = [r for r in force if r.level == "team"]
     plan = [("team-thermometer", "Team Thermometer Q3 2026", True),
             ("sentimeter", "Sentimeter oktober 2026", True),

@@ -21,6 +21,7 @@ from sentimeter.runtime import Runtime
 from sentimeter.sso_binding import SsoRefused, account_for
 from web import oidc
 from web.auth import log_in
+from web.controllers.tokens import after_sso as tokens_after_sso
 from web.pages import page
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ class SsoController(Controller):
             raise NotFoundException("Single sign-on is not configured.")
         session = request.session if isinstance(request.session, dict) else {}
         flow = session.get("oidc")
+        # an officer asking for a personal token (the round travels inside the flow itself)
+        token_round = flow.get("token_round") if isinstance(flow, dict) else None
         if flow is None:
             # no flow started in this browser (a bare or forged callback): refuse, and leave
             # whatever session there is alone, so such a link logs no one out
@@ -76,6 +79,8 @@ class SsoController(Controller):
         except oidc.SsoError as exc:
             logger.warning("single sign-on refused: %s", exc.reason)
             return _refused(request, "sso_failed", 400)
+        if isinstance(token_round, int):
+            return tokens_after_sso(request, db, runtime, claims, token_round)
         try:
             user = account_for(db, claims, settings.oidc_claim)
         except SsoRefused as refused:

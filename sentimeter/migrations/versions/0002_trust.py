@@ -1,7 +1,7 @@
 """login tickets, revoked sessions, SSO bindings; the audit log becomes append-only
 
 Revision ID: 0002_trust
-Revises: 0001
+Revises: 0002_tokens
 
 ``login_attempt`` (a read-modify-write failure counter) is replaced by ``login_ticket``
 (reserved by one atomic upsert, sentimeter/lockout.py). ``audit_event`` gets triggers that
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0002_trust'
-down_revision = '0001'
+down_revision = '0002_tokens'
 branch_labels = None
 depends_on = None
 
