@@ -32,6 +32,7 @@ def register(main: click.Group) -> None:
     main.add_command(retention)
     main.add_command(backup_cmd)
     main.add_command(restore_cmd)
+    main.add_command(compact_cmd)
     main.add_command(audit)
 
 
@@ -167,6 +168,22 @@ def backup_cmd(file: Path, as_json: bool) -> None:
         fail(str(exc))
     emit(as_json, {"file": str(file), "bytes": size},
          f"wrote {size} bytes to {file}; keep the master key apart from it")
+
+
+@click.command("compact")
+@click.option("--json", "as_json", is_flag=True)
+def compact_cmd(as_json: bool) -> None:
+    """Remove the old bytes of deleted and rewritten rows (runs after every close too).
+
+    SQLite: zero freed pages, truncate the WAL, VACUUM. PostgreSQL: VACUUM FULL of the
+    answer tables and a CHECKPOINT. It locks those tables while it runs: answering waits.
+    """
+    from sentimeter.compact import compact
+
+    done = compact(runtime().engine)
+    steps = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in done.seconds.items())
+    emit(as_json, done.as_dict(),
+         "\n".join([f"compacted the {done.backend} database: {steps}", *done.warnings]))
 
 
 @click.command("restore")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
     "token_unknown": {
-        "nl": "Deze code kennen we niet. Controleer de code op je kaart en typ hem opnieuw.",
-        "en": "We do not recognise this code. Check the code on your card and type it again.",
+        "nl": "Deze code kennen we niet. Controleer de code op je kaart en typ hem opnieuw. "
+              "Is de ronde al gesloten? Dan werkt de code niet meer.",
+        "en": "We do not recognise this code. Check the code on your card and type it again. "
+              "Has the round closed? Then the code no longer works.",
     },
     "token_used": {
         "nl": "Deze code is al gebruikt. Elke code werkt één keer.",
