@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import click
 from sqlmodel import Session
 
+from sentimeter.cli_audit import AuditedGroup
 from sentimeter.db import session_scope
 from sentimeter.models import ROLES
 from sentimeter.runtime import Runtime, open_runtime
@@ -91,7 +92,7 @@ def parse_when(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
 
 
-@click.group()
+@click.group(cls=AuditedGroup)
 def main() -> None:
     """Sentimeter: anonymous team-climate pulse surveys with a privacy gate."""
 
@@ -470,3 +471,4 @@ def _register_operations() -> None:
 
 
 _register_operations()
+import sentimeter.cli_tokens  # noqa: E402, F401  (registers `sentimeter tokens`, issue #13)

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from sqlmodel import col, select
 
+from sentimeter.audit import write_private
 from sentimeter.cli import emit, fail, runtime, session
 from sentimeter.db import session_scope
 from sentimeter.models import AuditEvent
@@ -31,6 +32,7 @@ def register(main: click.Group) -> None:
     main.add_command(retention)
     main.add_command(backup_cmd)
     main.add_command(restore_cmd)
+    main.add_command(compact_cmd)
     main.add_command(audit)
 
 
@@ -133,7 +135,7 @@ def retention() -> None:
               help="Machine-readable output (JSON on standard output).")
 def retention_run(days: int | None, as_json: bool) -> None:
     """Crypto-shred closed rounds past the retention period: answers become unreadable."""
-    from sentimeter.audit import record
+    from sentimeter.audit import cli_actor, record
     from sentimeter.retention import run_retention, scrub_free_space
 
     rt = runtime()
@@ -141,7 +143,7 @@ def retention_run(days: int | None, as_json: bool) -> None:
     with session_scope(rt.engine) as db:
         result = run_retention(db, rt.vault, days=limit)
         if result.shredded:
-            record(db, actor="cli", action="retention.run",
+            record(db, actor=cli_actor(), action="retention.run",
                    target=",".join(str(r) for r in result.shredded),
                    detail=f"older than {limit} days; {result.keys_destroyed} keys destroyed")
     if result.shredded:
@@ -170,6 +172,23 @@ def backup_cmd(file: Path, as_json: bool) -> None:
         fail(str(exc))
     emit(as_json, {"file": str(file), "bytes": size},
          f"wrote {size} bytes to {file}; keep the master key apart from it")
+
+
+@click.command("compact")
+@click.option("--json", "as_json", is_flag=True,
+              help="Machine-readable output (JSON on standard output).")
+def compact_cmd(as_json: bool) -> None:
+    """Remove the old bytes of deleted and rewritten rows (runs after every close too).
+
+    SQLite: zero freed pages, truncate the WAL, VACUUM. PostgreSQL: VACUUM FULL of the
+    answer tables and a CHECKPOINT. It locks those tables while it runs: answering waits.
+    """
+    from sentimeter.compact import compact
+
+    done = compact(runtime().engine)
+    steps = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in done.seconds.items())
+    emit(as_json, done.as_dict(),
+         "\n".join([f"compacted the {done.backend} database: {steps}", *done.warnings]))
 
 
 @click.command("restore")
@@ -211,5 +230,5 @@ def audit_export(out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {len(rows)} events to {out}", err=True)
+        write_private(out, text)  # the log names people and what they looked at: 0600
+        click.echo(f"wrote {len(rows)} events to {out} (mode 0600)", err=True)

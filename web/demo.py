@@ -28,6 +28,7 @@ from surveys.org import OrgRow as SurveyOrgRow
 from surveys.org import Tree, import_org
 from surveys.rounds import create_round, open_round
 from surveys.scrub import warm_up
+from web.demo_tokens import token_link_lines
 
 DEMO_PEOPLE = 2_000
 DEMO_PASSWORD = "demo-Sentimeter-2026"  # noqa: S105  (printed on start; demo data only)
@@ -58,10 +59,13 @@ def seed_demo(runtime: Runtime, *, base_url: str, echo: Echo = print) -> list[st
     with session_scope(runtime.engine) as db:
         accounts = _accounts(db)
         links = _fresh_links(db, runtime, base_url)
-    return summary_lines(base_url, accounts, links)
+    with session_scope(runtime.engine) as db:
+        token_lines = token_link_lines(db, runtime, base_url)  # issue #13
+    return summary_lines(base_url, accounts, links, token_lines)
 
 
-def summary_lines(base_url: str, accounts: DemoAccounts, links: list[str]) -> list[str]:
+def summary_lines(base_url: str, accounts: DemoAccounts, links: list[str],
+                  token_lines: Sequence[str] = ()) -> list[str]:
     """Where to log in, with which accounts, and links to answer with (or why there are none)."""
     lines = ["", f"Sentimeter demo is ready at {base_url}/",
              f"Log in at {base_url}/login with password {DEMO_PASSWORD!r}:"]
@@ -69,6 +73,7 @@ def summary_lines(base_url: str, accounts: DemoAccounts, links: list[str]) -> li
     if links:
         lines.append("Answer links of the open Sentimeter round (each works once):")
         lines += ["  " + link for link in links]
+        lines += token_lines
     else:
         lines.append("No round is open, so there are no answer links. Log in as an administrator "
                      "to open one, or run `sentimeter round list` and `sentimeter round open ID`.")

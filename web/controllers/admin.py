@@ -31,6 +31,7 @@ from surveys.org import Tree
 from surveys.rounds import RoundError, create_round, get_round, open_round
 from web.admin_views import DONE_MESSAGES, organisation_view, schedule_problem
 from web.auth import current_user, requires_admin
+from web.download import download_headers
 from web.i18n import choose_lang
 from web.moments import MomentError, as_utc, parse_local, show_moment
 from web.pages import page
@@ -177,7 +178,10 @@ class AdminController(Controller):
     def round_detail(self, request: Request[Any, Any, Any], round_id: int,
                      db: Session) -> Template:
         """One round: state, dates, codes per team, and what the cards will carry."""
-        return _round_page(request, db, current_user(request, db), round_id)
+        user = current_user(request, db)
+        shown = _round_page(request, db, user, round_id)
+        record(db, actor=user.email, action="codes.counts.open", target=f"round:{round_id}")
+        return shown
 
     @get("/rounds/{round_id:int}/open", sync_to_thread=True)
     def confirm_open(self, request: Request[Any, Any, Any], round_id: int,
@@ -241,7 +245,7 @@ class AdminController(Controller):
                detail=f"{count} codes printed")
         filename = f"codes-{round_id}-{team}.pdf"
         return Response(pdf, media_type="application/pdf",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                        headers=download_headers(filename))
 
     @post("/accounts", sync_to_thread=True, status_code=303)
     def add_account(self, request: Request[Any, Any, Any], data: Form,
@@ -265,6 +269,7 @@ class AdminController(Controller):
         events = db.exec(select(AuditEvent).order_by(col(AuditEvent.at).desc(),
                                                      col(AuditEvent.id).desc())
                          .limit(AUDIT_PAGE)).all()
+        record(db, actor=user.email, action="audit.open", detail=f"{len(events)} events")
         return page(request, "admin/audit.html", user=user, events=events, limit=AUDIT_PAGE,
                     lang=choose_lang(request))
 
@@ -277,7 +282,7 @@ class AdminController(Controller):
                       [[_iso(e.at), e.actor, e.action, e.target, e.detail] for e in events])
         record(db, actor=user.email, action="audit.export", detail=f"{len(events)} events")
         return Response(body, media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
+                        headers=download_headers("audit.csv"))
 
 
 def _iso(moment: datetime) -> str:

@@ -9,8 +9,6 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from sentimeter.accounts import authenticate, locked_for
-from sentimeter.audit import record
 from sentimeter.runtime import Runtime
 from surveys.intake import AnswerProblems, TokenProblem, resolve_token, submit
 from surveys.messages import message
@@ -24,7 +22,7 @@ from web.api_models import (
     described_by,
     errors,
 )
-from web.auth import log_in, log_out
+from web.auth import log_in, log_out, try_login
 from web.i18n import choose_lang
 from web.protection import protection_statement
 
@@ -144,20 +142,18 @@ class AuthApi(Controller):
         """Log in with e-mail address and password; send the ``csrftoken`` cookie back as the
         ``X-CSRFToken`` header (see docs/api.md). The session cookie then opens the reports."""
         email, password = str(data.get("email", ""))[:254], str(data.get("password", ""))
-        wait = locked_for(db, email)
+        user, wait = try_login(db, email, password, "api")
         if wait:
             refused = _error(429, "Too many attempts; try again later.")
             refused.headers["Retry-After"] = str(wait)
             return refused
-        user = authenticate(db, email, password)
         if user is None:
-            db.commit()
             return _error(401, "Wrong e-mail address or password.")
         log_in(request, user, runtime.settings.session_hours)
-        record(db, actor=user.email, action="login", detail="api")
         return Response(content=LoginOut(email=user.email, role=user.role, unit=user.unit_code))
 
-    @post("/logout", sync_to_thread=False, status_code=200)
-    def logout(self, request: Request[Any, Any, Any]) -> LogoutOut:
-        log_out(request)
+    @post("/logout", sync_to_thread=True, status_code=200)
+    def logout(self, request: Request[Any, Any, Any], db: Session) -> LogoutOut:
+        """End this session server-side: the old cookie no longer works anywhere."""
+        log_out(request, db)
         return LogoutOut(status="logged out")
