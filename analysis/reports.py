@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from analysis.decrypt import load_comments
+from analysis.direction import favourable_answers, is_reversed, mean_range
 from analysis.publication import Publication, ScaleFigures, UnitEntry
 from analysis.release import current_publication
 from sentimeter.models import Round
@@ -198,7 +199,9 @@ def _items(entry: UnitEntry, instrument: Instrument, lang: str) -> list[dict[str
                      "type": item.type, "suppressed": row.status != "published",
                      "reason": row.reason, "n": row.n, "mean": row.mean,
                      "favourable": row.favourable, "counts": row.counts,
-                     "categories": row.categories})
+                     "categories": row.categories,
+                     "favourable_answers": favourable_answers(item, lang),
+                     "reversed": is_reversed(item), "mean_range": mean_range(item)})
     return rows
 
 
