@@ -139,17 +139,15 @@ def published_scope(session: Session, viewer: Viewer, round_id: int,
     round_ = load_round(session, round_id)
     publication = current_publication(session, round_)
     if publication is None:
-        tree = Tree.load(session)
-        if unit_code not in tree.units:
-            raise ReportMissing(f"There is no unit {unit_code}.")
-        if not may_view(viewer, tree, unit_code):
-            raise ReportDenied("This unit is outside what your account may see.")
+        tree, _ = checked_scope(session, viewer, round_id, unit_code)
         if not tree.is_within(unit_code, round_.unit_code):
             raise ReportMissing(f"Unit {unit_code} was not part of round {round_id}.")
         return round_, None
-    if unit_code not in publication.units:
-        raise ReportMissing(f"Unit {unit_code} was not part of round {round_id}.")
     if not may_view_published(viewer, publication, unit_code):
+        # Outside the viewer's scope reads the same whether or not the unit exists; a unit
+        # added after close is simply not part of the round.
+        if viewer.role == "analyst" or may_view(viewer, Tree.load(session), unit_code):
+            raise ReportMissing(f"Unit {unit_code} was not part of round {round_id}.")
         raise ReportDenied("This unit is outside what your account may see.")
     return round_, publication
 

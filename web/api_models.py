@@ -146,7 +146,6 @@ class RoundInfoOut(_Model):
     version: int
     state: str
     k: int
-    interim: bool
     closes_at: str | None
     closed_at: str | None
 
@@ -158,8 +157,7 @@ class UnitRefOut(_Model):
 
 
 class SnapshotOut(_Model):
-    kind: Annotated[str, Meta(description="final, or interim for a snapshot of an open round")]
-    seq: int
+    kind: Annotated[str, Meta(description="always final: nothing of an open round is published")]
     created_at: str | None
 
 
@@ -175,6 +173,9 @@ class ItemFigureOut(_Model):
     favourable: Any
     counts: Any
     categories: Any
+    favourable_answers: Annotated[str, Meta(description="Which answers count as favourable.")]
+    reversed: Annotated[bool, Meta(description="True where a low answer is favourable.")]
+    mean_range: Annotated[str, Meta(description="The range of the average, in words.")]
 
 
 class ScaleFigureOut(_Model):
@@ -202,6 +203,8 @@ class ChildOut(_Model):
     level: str
     status: str
     responses: Any
+    responses_band: Annotated[str | None, Meta(description='"5-9" or "10+" where the unit is '
+                                                           "shown only as a band.")]
     scales: dict[str, float | None]
 
 
@@ -213,8 +216,13 @@ class ReportOut(_Model):
     released: bool
     suppressed: bool
     reason: Annotated[str | None, Meta(description="Why figures are withheld, e.g. too_few, "
-                                                   "complementary, not_released.")]
+                                                   "complementary, below_detail, "
+                                                   "over_headcount, not_released.")]
     responses: Any
+    responses_band: Annotated[str | None, Meta(description='"5-9" for a group of 5-9 (no '
+                                                           "figures from its answers), "
+                                                           '"10+" for a larger group hidden '
+                                                           "by the subtraction rule.")]
     rate_band: Any
     items: list[ItemFigureOut]
     scales: list[ScaleFigureOut]
