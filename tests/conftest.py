@@ -164,6 +164,18 @@ def csrf_headers(client: TestClient[Any]) -> dict[str, str]:
     return {"x-csrftoken": client.cookies.get("csrftoken") or ""}
 
 
+def set_headcount(runtime: Runtime, team: str, headcount: int) -> None:
+    """Give a team of the small organisation more people, e.g. before a load test that needs
+    more codes than the team has (codes never exceed a team's headcount)."""
+    from sentimeter.models import Unit
+
+    with session_scope(runtime.engine) as session:
+        unit = session.get(Unit, team)
+        assert unit is not None
+        unit.headcount = headcount
+        session.add(unit)
+
+
 def open_round_with_codes(runtime: Runtime, *, instrument: str = "team-thermometer",
                           unit: str = "NP", codes_per_team: dict[str, int] | None = None,
                           k: int = 5, interim: bool = False) -> tuple[int, dict[str, list[str]]]:

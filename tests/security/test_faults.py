@@ -26,7 +26,7 @@ from sentimeter.runtime import Runtime, open_runtime
 from sentimeter.settings import Settings
 from sentimeter.vault import KeyError_, generate_master_key
 from surveys.codes import find_code
-from tests.conftest import cli_env, open_round_with_codes, run_cli
+from tests.conftest import cli_env, open_round_with_codes, run_cli, set_headcount
 from web.app import create_app
 
 
@@ -129,6 +129,7 @@ def _free_port() -> int:
 @pytest.mark.slow
 def test_every_acknowledged_answer_survives_a_sigkill(
         settings: Settings, runtime: Runtime, org: object) -> None:
+    set_headcount(runtime, "T-BIG", 400)  # codes never exceed a team's people
     _, codes = open_round_with_codes(runtime, codes_per_team={"T-BIG": 400})
     runtime.engine.dispose()
     port = _free_port()

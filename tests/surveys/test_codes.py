@@ -11,20 +11,16 @@ from sqlalchemy import inspect, text
 from sqlmodel import select
 
 from sentimeter.db import session_scope
-from sentimeter.models import AccessCode, Unit
+from sentimeter.models import AccessCode
 from sentimeter.runtime import Runtime
 from surveys.codes import ALPHABET, find_code, issue_codes, normalise_code
 from surveys.rounds import RoundError, close_round, create_round
-from tests.conftest import open_round_with_codes
+from tests.conftest import open_round_with_codes, set_headcount
 
 
 def test_codes_are_long_and_use_no_characters_that_look_alike(
         runtime: Runtime, org: object) -> None:
-    with session_scope(runtime.engine) as session:  # room for 200 codes under the cap
-        big = session.get(Unit, "T-BIG")
-        assert big is not None
-        big.headcount = 200
-        session.add(big)
+    set_headcount(runtime, "T-BIG", 200)  # room for 200 codes under the cap
     _, issued = open_round_with_codes(runtime, codes_per_team={"T-BIG": 200})
     codes = issued["T-BIG"]
     assert len(set(codes)) == 200
