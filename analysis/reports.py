@@ -104,9 +104,11 @@ def checked_scope(session: Session, viewer: Viewer, round_id: int,
     """
     tree = Tree.load(session)
     round_ = load_round(session, round_id)
-    if unit_code not in tree.units:
-        raise ReportMissing(f"There is no unit {unit_code}.")
-    if not may_view(viewer, tree, unit_code):
+    # One answer for a unit outside the viewer's scope, whether it exists or not (403), so
+    # a leader cannot probe which unit codes exist; only a viewer of the whole force gets 404.
+    if unit_code not in tree.units or not may_view(viewer, tree, unit_code):
+        if viewer.role == "analyst" and unit_code not in tree.units:
+            raise ReportMissing(f"There is no unit {unit_code}.")
         raise ReportDenied("This unit is outside what your account may see.")
     return tree, round_
 

@@ -4,6 +4,10 @@ The app loads nothing from another origin (CSP default-src 'self'), so third-par
 installed from npm at build time (`npm ci`) and committed under web/static/vendor/<package>/,
 together with its licence text and a note naming package, version and licence.
 
+Scripts are bundled the same way: ``BUNDLES`` names an entry module under web/assets/ that
+esbuild (installed by `npm ci`) bundles with its npm dependencies into web/static/; the
+dependencies' licence texts go to web/static/vendor/<package>/ beside a note.
+
 Usage: python scripts/vendor_assets.py  (from the repository root, after `npm ci`)
 Idempotent: files whose content is already in place are left alone.
 """
@@ -11,6 +15,7 @@ Idempotent: files whose content is already in place are left alone.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +39,27 @@ class Vendored:
 VENDORED: tuple[Vendored, ...] = (
     Vendored(package="@utrecht/component-library-css", files=("dist/index.css",)),
 )
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A browser script of ours, bundled with the npm packages it imports."""
+
+    entry: str
+    output: str
+    packages: tuple[Vendored, ...]
+
+
+# The personal-token page (issue #13): RFC 9474 blinding by @cloudflare/blindrsa-ts, which
+# uses sjcl for big-integer arithmetic. Only licence files are copied for these packages.
+BUNDLES: tuple[Bundle, ...] = (
+    Bundle(entry="web/assets/token.mjs", output="web/static/token.js",
+           packages=(Vendored(package="@cloudflare/blindrsa-ts", files=(),
+                              licence_file="LICENSE.txt"),
+                     Vendored(package="sjcl", files=(), licence_file="LICENSE.txt"))),
+)
+ESBUILD_ARGS = ("--bundle", "--minify", "--format=iife", "--target=es2020",
+                "--legal-comments=eof")
 
 
 class VendorError(Exception):
@@ -97,6 +123,22 @@ def vendor_package(item: Vendored, root: Path) -> list[str]:
     return report
 
 
+def build_bundle(item: Bundle, root: Path) -> list[str]:
+    """Bundle one entry module with esbuild, and vendor its packages' licences and notes."""
+    esbuild = root / "node_modules" / ".bin" / "esbuild"
+    if not esbuild.is_file():
+        raise VendorError(f"{esbuild} is missing: run `npm ci` first.")
+    target = root / item.output
+    before = target.read_bytes() if target.is_file() else b""
+    subprocess.run([str(esbuild), str(root / item.entry), *ESBUILD_ARGS,  # noqa: S603
+                    f"--outfile={target}", "--log-level=warning"], check=True, cwd=root)
+    changed = target.read_bytes() != before
+    report = [f"{'bundled' if changed else 'unchanged'}  {target.relative_to(root)}"]
+    for package in item.packages:
+        report += vendor_package(package, root)
+    return report
+
+
 def main(root: Path = ROOT) -> int:
     """Vendor every package in VENDORED; exit status 1 with a message when that is impossible."""
     node_modules = root / "node_modules"
@@ -111,7 +153,10 @@ def main(root: Path = ROOT) -> int:
         for item in VENDORED:
             for line in vendor_package(item, root):
                 print(line)
-    except VendorError as error:
+        for bundle in BUNDLES:
+            for line in build_bundle(bundle, root):
+                print(line)
+    except (VendorError, subprocess.CalledProcessError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-from datetime import timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from sentimeter.models import ROLES, LoginAttempt, Unit, User, utcnow
+from sentimeter import lockout
+from sentimeter.models import ROLES, Unit, User
 
 # argon2-cffi's defaults (RFC 9106 "second recommended option": t=3, m=64 MiB, p=4).
 PRODUCTION_HASHER = PasswordHasher()
@@ -25,8 +25,7 @@ def _dummy_hash(parameters: tuple[int, int, int]) -> str:
     return _hasher.hash("not-a-real-password-for-timing-only")
 
 MIN_PASSWORD = 12
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+MAX_FAILURES = lockout.MAX_TRIES
 
 
 def _parameters() -> tuple[int, int, int]:
@@ -86,7 +85,8 @@ def password_problems(password: str, email: str = "") -> list[str]:
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """NFKC then casefold: look-alike spellings (KELVIN SIGN for k) are one address."""
+    return lockout.normalise(email)
 
 
 def create_user(session: Session, *, email: str, role: str, unit_code: str,
@@ -128,22 +128,39 @@ def set_password(session: Session, *, email: str, password: str) -> User:
     return user
 
 
-def _attempt_key(email: str) -> str:
-    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
+class LockedOut(Exception):
+    """Too many tries for this address in the current window; ``retry_after`` seconds left."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"locked for {retry_after} s")
+        self.retry_after = retry_after
 
 
 def locked_for(session: Session, email: str) -> int:
     """Seconds until this e-mail may try again (0 when not locked)."""
-    attempt = session.get(LoginAttempt, _attempt_key(email))
-    if attempt is None or attempt.locked_until is None:
-        return 0
-    remaining = (attempt.locked_until - utcnow()).total_seconds()
-    return max(0, int(remaining) + 1) if remaining > 0 else 0
+    return lockout.locked_for(_engine(session), email)
+
+
+def _engine(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The user when the password matches; counts failures the same for unknown e-mails."""
-    user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+    """The user when the password matches, None when not; LockedOut when no try is left.
+
+    A try is reserved (and committed) before the password is verified, so concurrent
+    requests never verify more than MAX_FAILURES passwords per window (sentimeter/lockout.py).
+    Unknown addresses are verified against a dummy hash and counted the same way.
+    """
+    ticket = lockout.reserve(_engine(session), email)
+    if not ticket.allowed:
+        raise LockedOut(ticket.retry_after)
+    user = find_user(session, email)
     ok = False
     try:
         ok = _hasher.verify(user.password_hash if user and user.password_hash else _dummy_hash(
@@ -152,19 +169,6 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     ok = ok and user is not None and bool(user.password_hash)
-    _record_attempt(session, email, ok)
-    return user if ok else None
-
-
-def _record_attempt(session: Session, email: str, ok: bool) -> None:
-    key = _attempt_key(email)
-    attempt = session.get(LoginAttempt, key) or LoginAttempt(key=key)
     if ok:
-        attempt.failures, attempt.locked_until = 0, None
-    else:
-        attempt.failures += 1
-        if attempt.failures >= MAX_FAILURES:
-            attempt.locked_until = utcnow() + LOCKOUT
-            attempt.failures = 0
-    session.add(attempt)
-    session.flush()
+        lockout.give_back(_engine(session), email)
+    return user if ok else None

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 import click
 from sqlmodel import Session
 
+from sentimeter.audit import cli_actor
+from sentimeter.cli_audit import AuditedGroup
 from sentimeter.db import session_scope
 from sentimeter.models import ROLES
 from sentimeter.runtime import Runtime, open_runtime
@@ -56,18 +58,9 @@ def session() -> Iterator[tuple[Runtime, Session]]:
         rt.engine.dispose()  # a command ends here: leave no pooled connection behind
 
 
-def cli_actor() -> str:
-    """Who ran this command, for the audit log: the operating-system user of the host."""
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):  # no user name in the environment or the password database
-        return "cli:unknown"
-
-
 def audit(db: Session, action: str, target: str = "", detail: str = "") -> None:
-    """Record a CLI action in the same transaction as the change it describes."""
+    """Record what a CLI command changed, in the same transaction as the change (the
+    AuditedGroup records the command line itself after it completed)."""
     from sentimeter.audit import record
 
     record(db, actor=cli_actor(), action=action, target=target, detail=detail)
@@ -89,7 +82,7 @@ def parse_when(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
 
 
-@click.group()
+@click.group(cls=AuditedGroup)
 def main() -> None:
     """Sentimeter: anonymous team-climate pulse surveys with a privacy gate."""
 
@@ -357,7 +350,6 @@ def codes_counts(round_id: int, as_json: bool) -> None:
         with session() as (_, db):
             target = get_round(db, round_id)
             rows = [p.as_json() for p in participation(db, target)]
-            audit(db, "codes.counts", f"round:{round_id}")
     except RoundError as exc:
         fail(str(exc))
     emit(as_json, rows, "\n".join(
@@ -440,3 +432,4 @@ def _register_operations() -> None:
 
 
 _register_operations()
+import sentimeter.cli_tokens  # noqa: E402, F401  (registers `sentimeter tokens`, issue #13)

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from sqlmodel import col, select
 
+from sentimeter.audit import write_private
 from sentimeter.cli import emit, fail, runtime, session
 from sentimeter.db import session_scope
 from sentimeter.models import AuditEvent
@@ -130,7 +131,7 @@ def retention() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def retention_run(days: int | None, as_json: bool) -> None:
     """Crypto-shred closed rounds past the retention period: answers become unreadable."""
-    from sentimeter.audit import record
+    from sentimeter.audit import cli_actor, record
     from sentimeter.retention import run_retention, scrub_free_space
 
     rt = runtime()
@@ -138,7 +139,7 @@ def retention_run(days: int | None, as_json: bool) -> None:
     with session_scope(rt.engine) as db:
         result = run_retention(db, rt.vault, days=limit)
         if result.shredded:
-            record(db, actor="cli", action="retention.run",
+            record(db, actor=cli_actor(), action="retention.run",
                    target=",".join(str(r) for r in result.shredded),
                    detail=f"older than {limit} days; {result.keys_destroyed} keys destroyed")
     if result.shredded:
@@ -206,5 +207,5 @@ def audit_export(out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {len(rows)} events to {out}", err=True)
+        write_private(out, text)  # the log names people and what they looked at: 0600
+        click.echo(f"wrote {len(rows)} events to {out} (mode 0600)", err=True)

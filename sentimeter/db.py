@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 import sentimeter.models  # noqa: F401  (register tables on SQLModel.metadata)
+import sentimeter.token_models  # noqa: F401  (personal tokens, issue #13)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x53454E54  # "SENT": the advisory lock id held while migrating

@@ -131,14 +131,38 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class LoginAttempt(SQLModel, table=True):
-    """Failed logins per e-mail key, for rate limiting (same for unknown accounts)."""
+class LoginTicket(SQLModel, table=True):
+    """Password tries per e-mail key in the current window (same for unknown accounts).
 
-    __tablename__ = "login_attempt"
+    Reserved with one atomic upsert before a password is verified (sentimeter/lockout.py), so
+    concurrent requests can never verify more than the limit per window.
+    """
+
+    __tablename__ = "login_ticket"
 
     key: str = Field(primary_key=True, max_length=64)
-    failures: int = 0
-    locked_until: datetime | None = None
+    window_start: int = 0  # Unix seconds of the window's first try
+    tries: int = 0
+
+
+class RevokedSession(SQLModel, table=True):
+    """Session ids ended by a log-out; kept until the session would have expired anyway."""
+
+    __tablename__ = "revoked_session"
+
+    sid: str = Field(primary_key=True, max_length=64)
+    expires: int = Field(index=True)  # Unix seconds
+
+
+class SsoBinding(SQLModel, table=True):
+    """The identity provider's subject (iss + sub) an account was bound to at its first SSO."""
+
+    __tablename__ = "sso_binding"
+
+    issuer: str = Field(primary_key=True, max_length=255)
+    subject: str = Field(primary_key=True, max_length=255)
+    user_id: int = Field(foreign_key="user.id", unique=True)
+    bound_at: datetime = Field(default_factory=utcnow)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -156,6 +156,30 @@ class Settings:
         default="openid email",
         metadata={"env": "SENTIMETER_OIDC_SCOPES", "doc": "Scopes asked of the OpenID provider."},
     )
+    oidc_officer_claim: str = field(
+        default="sub",
+        metadata={
+            "env": "SENTIMETER_OIDC_OFFICER_CLAIM",
+            "doc": "ID-token claim that identifies an officer asking for a personal token "
+            "(one token per officer per round).",
+        },
+    )
+    oidc_team_claim: str = field(
+        default="",
+        metadata={
+            "env": "SENTIMETER_OIDC_TEAM_CLAIM",
+            "doc": "ID-token claim naming the officer's team (a unit code) for personal tokens; "
+            "empty: the team comes from the imported roster.",
+        },
+    )
+    issuer_database_url: str = field(
+        default="",
+        metadata={
+            "env": "SENTIMETER_ISSUER_DATABASE_URL",
+            "doc": "Separate database for the token roster and issuance record, so that its "
+            "operators cannot join it with the answers; empty: the main database.",
+        },
+    )
 
     @property
     def embedded(self) -> bool:
@@ -257,6 +281,9 @@ def settings_from_env() -> Settings:
         oidc_client_secret=os.environ.get("SENTIMETER_OIDC_CLIENT_SECRET", "").strip(),
         oidc_claim=os.environ.get("SENTIMETER_OIDC_CLAIM", "").strip() or "email",
         oidc_scopes=_oidc_scopes("SENTIMETER_OIDC_SCOPES"),
+        oidc_officer_claim=os.environ.get("SENTIMETER_OIDC_OFFICER_CLAIM", "").strip() or "sub",
+        oidc_team_claim=os.environ.get("SENTIMETER_OIDC_TEAM_CLAIM", "").strip(),
+        issuer_database_url=_database_url("SENTIMETER_ISSUER_DATABASE_URL"),
     )
     if settings.oidc_issuer and not settings.oidc_client_id:
         raise SettingsError("SENTIMETER_OIDC_ISSUER is set but SENTIMETER_OIDC_CLIENT_ID is "

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from sentimeter import approvals
 from sentimeter.audit import record
 from sentimeter.models import AccessCode, Approval, Round, RoundTeam, Unit
+from sentimeter.token_models import TokenKey
 from sentimeter.vault import Vault
 from surveys.org import Tree
 from surveys.rounds import RoundError, get_round
@@ -92,11 +93,13 @@ def cap_of(session: Session, round_: Round, unit_code: str) -> int:
 def remaining_capacity(session: Session, round_: Round, unit_code: str) -> int:
     """THE cap: how many more codes or tokens this team may get in this round.
 
-    Everything that hands out a way to answer (codes today, personal tokens later) counts
-    here and asks here, so that the answers of a team can never outnumber its people.
+    Everything that hands out a way to answer (code cards and personal tokens) counts here
+    and asks here, so that the answers of a team can never outnumber its people.
     """
     assert round_.id is not None
-    return max(0, cap_of(session, round_, unit_code) - _issued(session, round_.id, unit_code))
+    key = session.get(TokenKey, (round_.id, unit_code))
+    handed_out = _issued(session, round_.id, unit_code) + (key.issued if key else 0)
+    return max(0, cap_of(session, round_, unit_code) - handed_out)
 
 
 def issue_codes(session: Session, vault: Vault, *, round_id: int, unit_code: str,

@@ -13,14 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, exists, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from sentimeter.models import AccessCode, Comment, Response, Round, random_id, utcnow
+from sentimeter.token_models import SpentToken
 from sentimeter.vault import Vault, response_aad
 from surveys.codes import code_pepper, find_code, hash_code, normalise_code
 from surveys.instrument import Instrument, load_instrument
 from surveys.messages import message
 from surveys.scrub import scrub_comment
+from surveys.tokens import parse_token, spent_hash, token_is_valid
 
 COMMENT_MAX = 2000
 
@@ -28,7 +31,8 @@ COMMENT_MAX = 2000
 class TokenProblem(Exception):
     """The token cannot be used; ``kind`` is unknown (404), used (409) or closed (410)."""
 
-    status_by_kind = {"unknown": 404, "used": 409, "closed": 410, "not_open": 410}
+    status_by_kind = {"unknown": 404, "used": 409, "closed": 410, "not_open": 410,
+                      "invalid": 403}
 
     def __init__(self, kind: str, lang: str = "nl") -> None:
         super().__init__(message(f"token_{kind}", lang))
@@ -216,3 +220,47 @@ def _insert_sealed(session: Session, vault: Vault, key: bytes,
     statement = _INSERT_RESPONSE if model is Response else _INSERT_COMMENT
     session.connection().execute(statement, {"id": rid, "round_id": round_id,
                                              "unit_code": unit_code, "sealed": blob})
+
+
+_SPEND = insert(SpentToken)
+
+
+def submit_verified(session: Session, vault: Vault, *, round_id: int, unit_code: str,
+                    token: str, answers: Any, comment: Any = None, lang: str = "nl") -> Receipt:
+    """An answer with a personal token (issue #13): verify, spend, then seal like a card.
+
+    The token must carry a signature by this (round, team)'s issuer key, so a token of
+    another team or round is refused. Spending it stores only the SHA-256 of its message;
+    the primary key refuses a replay, also when two arrive at once. From there on the
+    answer takes exactly the card's path: same validation, same seal, same tables.
+    """
+    parsed = parse_token(token)
+    if parsed is None:
+        raise TokenProblem("invalid", lang)
+    msg, sig = parsed
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        raise TokenProblem("unknown", lang)
+    if round_.state == "draft":
+        raise TokenProblem("not_open", lang)
+    if round_.state == "closed" or (round_.closes_at is not None and round_.closes_at <= utcnow()):
+        raise TokenProblem("closed", lang)
+    if not token_is_valid(session, round_id, unit_code, msg, sig):
+        raise TokenProblem("invalid", lang)
+    digest = spent_hash(msg)
+    if session.get(SpentToken, digest) is not None:
+        raise TokenProblem("used", lang)
+    instrument = load_instrument(round_.instrument, round_.version)
+    clean, text = validate_answers(instrument, answers, comment, lang)
+    scrubbed = scrub_comment(text, lang) if text else None
+    try:
+        session.connection().execute(_SPEND, {"token_hash": digest})
+    except IntegrityError:
+        raise TokenProblem("used", lang) from None
+    key = vault.data_key(session, round_id=round_id, unit_code=unit_code, create=True)
+    assert key is not None
+    _insert_sealed(session, vault, key, Response, instrument, round_id, unit_code, {"a": clean})
+    if scrubbed:
+        _insert_sealed(session, vault, key, Comment, instrument, round_id, unit_code,
+                       {"c": scrubbed})
+    return Receipt(round_id=round_id, unit_code=unit_code)

@@ -19,6 +19,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Deze ronde is nog niet begonnen. Probeer het later opnieuw.",
         "en": "This round has not started yet. Please try again later.",
     },
+    "token_invalid": {
+        "nl": "Dit persoonlijke token hoort niet bij deze ronde of dit team. "
+              "Vraag geen nieuw token aan: er is er één per ronde. Gebruik je kaart als je die hebt.",
+        "en": "This personal token does not belong to this round or team. "
+              "There is one token per round; use your card if you have one.",
+    },
     "answers_not_object": {
         "nl": "De antwoorden kwamen niet goed aan. Vul het formulier opnieuw in.",
         "en": "The answers did not arrive correctly. Please fill in the form again.",

@@ -8,24 +8,20 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from litestar import Litestar, Request, Response
+from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlmodel import Session
 
-from analysis.reports import ReportDenied, ReportMissing
 from sentimeter.runtime import Runtime, open_runtime
 from sentimeter.settings import Settings, get_settings
 from surveys.scrub import warm_up
@@ -39,9 +35,10 @@ from web.controllers.public import PublicController
 from web.controllers.reports_api import ReportApi
 from web.controllers.sso import SsoController
 from web.controllers.survey import SurveyController
+from web.controllers.tokens import TokenController
+from web.errors import exception_handlers
 from web.i18n import install_filters
 from web.oidc import enabled as sso_enabled
-from web.pages import page
 from web.security import security_before_send
 from web.state import provide_db, provide_runtime
 
@@ -64,33 +61,6 @@ def _templates() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
-def _wants_html(request: Request[Any, Any, Any]) -> bool:
-    return not request.url.path.startswith("/api/")
-
-
-def _not_authorized(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
-    if _wants_html(request):
-        return Redirect(f"/login?next={request.url.path}", status_code=303)
-    return Response({"status_code": 401, "detail": exc.detail}, status_code=401)
-
-
-def _forbidden(request: Request[Any, Any, Any], exc: PermissionDeniedException) -> Response[Any]:
-    if _wants_html(request):
-        return page(request, "error.html", status_code=403, status=403,
-                    detail=exc.detail)
-    return Response({"status_code": 403, "detail": exc.detail}, status_code=403)
-
-
-def _report_denied(request: Request[Any, Any, Any], exc: ReportDenied) -> Response[Any]:
-    """An analysis refusal on scope: the same 403 as any guard."""
-    return _forbidden(request, PermissionDeniedException(str(exc)))
-
-
-def _report_missing(request: Request[Any, Any, Any], exc: ReportMissing) -> Response[Any]:
-    """No such round or unit (for this viewer): 404 with the analysis's message."""
-    return Response({"status_code": 404, "detail": str(exc)}, status_code=404)
-
-
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Litestar:
     """Build the Litestar app for ``settings`` (or an already opened ``runtime``)."""
     if runtime is None:
@@ -105,7 +75,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     csrf = CSRFConfig(secret=csrf_secret, cookie_secure=settings.cookie_secure,
                       cookie_samesite="lax", exclude=["^/api/v1/responses$", "^/s/"])
     return Litestar(
-        route_handlers=[PublicController, SurveyController, LoginController, DashboardController,
+        route_handlers=[PublicController, SurveyController, TokenController,
+                        LoginController, DashboardController,
                         SsoController,
                         AdminController, AdminApi,
                         CompareController,
@@ -123,9 +94,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             title="Sentimeter", version="1", path="/schema",
             # JSON only: the bundled viewers load scripts from other origins (CSP forbids them)
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])]),
-        exception_handlers={NotAuthorizedException: _not_authorized,
-                            PermissionDeniedException: _forbidden,
-                            ReportDenied: _report_denied, ReportMissing: _report_missing},
+        exception_handlers=exception_handlers(),
         request_max_body_size=settings.max_body_bytes,
         on_startup=[warm_up] if settings.warm_scrubber else [],
         debug=False,

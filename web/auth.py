@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
@@ -12,7 +13,9 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlmodel import Session
 
 from analysis.reports import Viewer
-from sentimeter.models import User
+from sentimeter.accounts import LockedOut, authenticate, find_user, locked_for
+from sentimeter.audit import record
+from sentimeter.models import RevokedSession, User
 
 FIGURE_ROLES = frozenset({"team_leader", "unit_leader", "analyst"})
 COMPARE_ROLES = frozenset({"unit_leader", "analyst"})
@@ -20,13 +23,60 @@ ADMIN_ROLES = frozenset({"admin"})
 
 
 def log_in(request: Request[Any, Any, Any], user: User, hours: int) -> None:
-    """Start a session; it names the account, its role and the logout generation."""
+    """Start a session; it names the account, its role, the logout generation and a random
+    session id that a log-out revokes server-side."""
     request.set_session({"uid": user.id, "role": user.role, "v": user.session_version,
+                         "sid": secrets.token_urlsafe(24),
                          "exp": int(time.time()) + 3600 * hours})
 
 
-def log_out(request: Request[Any, Any, Any]) -> None:
+def try_login(db: Session, email: str, password: str, via: str) -> tuple[User | None, int]:
+    """(account, 0) on success, (None, 0) for a wrong password, (None, seconds) when locked.
+
+    Every outcome is audited; unknown addresses are not written down (they may be a password
+    typed into the wrong field), the account is when it exists.
+    """
+    try:
+        wait = locked_for(db, email)
+        if wait:
+            raise LockedOut(wait)
+        user = authenticate(db, email, password)
+    except LockedOut as locked:
+        known = find_user(db, email)
+        record(db, actor=known.email if known else "(unknown account)", action="login_locked",
+               detail=f"{via}; {locked.retry_after} s left")
+        return None, max(1, locked.retry_after)
+    if user is None:
+        known = find_user(db, email)
+        record(db, actor=known.email if known else "(unknown account)", action="login_failed",
+               detail=via)
+        return None, 0
+    record(db, actor=user.email, action="login", detail=via)
+    return user, 0
+
+
+def log_out(request: Request[Any, Any, Any], db: Session | None = None) -> None:
+    """End this session: its id is revoked server-side, so a copied cookie is dead too."""
+    data = request.scope.get("session") or {}
+    if db is not None and isinstance(data, dict) and isinstance(data.get("sid"), str):
+        expires = int(data.get("exp", 0) or 0)
+        sid = str(data["sid"])[:64]
+        if expires > time.time() and db.get(RevokedSession, sid) is None:
+            db.add(RevokedSession(sid=sid, expires=expires))
+            _forget_expired(db)
+        user = db.get(User, data.get("uid")) if isinstance(data.get("uid"), int) else None
+        if user is not None:
+            record(db, actor=user.email, action="logout")
+        db.flush()
     request.clear_session()
+
+
+def _forget_expired(db: Session) -> None:
+    """Revocations of sessions that have expired anyway are no longer needed."""
+    from sqlmodel import delete
+
+    db.exec(delete(RevokedSession).where(  # type: ignore[call-overload]
+        RevokedSession.expires < int(time.time())))
 
 
 def log_out_everywhere(db: Session, user: User) -> None:
@@ -47,6 +97,9 @@ def session_user(connection: ASGIConnection[Any, Any, Any, Any], db: Session) ->
         return None
     if int(data.get("exp", 0)) < time.time():
         return None
+    sid = data.get("sid")
+    if not isinstance(sid, str) or db.get(RevokedSession, sid[:64]) is not None:
+        return None  # logged out (or a cookie from before session ids)
     user = db.get(User, data["uid"])
     if user is None or user.session_version != data.get("v") or user.role != data.get("role"):
         return None

@@ -28,6 +28,7 @@ from surveys.org import OrgRow as SurveyOrgRow
 from surveys.org import Tree, import_org
 from surveys.rounds import create_round, open_round
 from surveys.scrub import warm_up
+from web.demo_tokens import token_link_lines
 
 DEMO_PEOPLE = 2_000
 DEMO_PASSWORD = "demo-Sentimeter-2026"  # noqa: S105  (printed on start; demo data only)
@@ -58,6 +59,8 @@ def seed_demo(runtime: Runtime, *, base_url: str, echo: Echo = print) -> None:
     with session_scope(runtime.engine) as db:
         accounts = _accounts(db)
         links = _fresh_links(db, runtime, base_url)
+    with session_scope(runtime.engine) as db:
+        token_lines = token_link_lines(db, runtime, base_url)  # issue #13
     echo("")
     echo("Sentimeter demo is ready. Log in at " + base_url + "/login with password "
          f"{DEMO_PASSWORD!r}:")
@@ -66,6 +69,8 @@ def seed_demo(runtime: Runtime, *, base_url: str, echo: Echo = print) -> None:
     echo("Answer links of the open Sentimeter round (each works once):")
     for link in links:
         echo("  " + link)
+    for line in token_lines:
+        echo(line)
     echo("")
 
 

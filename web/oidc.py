@@ -1,8 +1,10 @@
 """Single sign-on through OpenID Connect: authorisation code flow with PKCE, state and nonce.
 
 The police's identity provider vouches for who someone is; Sentimeter still decides what they
-may see, because the ID token only names an existing account (by ``SENTIMETER_OIDC_CLAIM``,
-the e-mail address by default) and never creates one. Everything the flow must remember
+may see, because the ID token only names an existing account and never creates one: the first
+login finds it by a verified ``SENTIMETER_OIDC_CLAIM`` (the e-mail address by default) and
+binds it to the token's ``iss`` + ``sub``, which decide from then on
+(``sentimeter/sso_binding.py``). Everything the flow must remember
 between the redirect to the provider and the way back (state, nonce, PKCE verifier) travels in
 the encrypted session cookie, so any worker can finish a flow another one started. Token
 checks are joserfc's (signature against the provider's JWKS, ``iss``, ``aud``, ``exp``,
@@ -229,13 +231,3 @@ def finish(settings: Settings, flow: Any, *, code: str, state: str,
     prov = provider(settings)
     id_token = _exchange(settings, prov, code, str(checked["verifier"]))
     return validate_id_token(settings, prov, id_token, nonce=str(checked["nonce"]))
-
-
-def account_key(settings: Settings, claims: dict[str, Any]) -> str | None:
-    """The e-mail address the configured claim names, or None when it cannot be trusted."""
-    value = claims.get(settings.oidc_claim)
-    if not isinstance(value, str) or "@" not in value:
-        return None
-    if settings.oidc_claim == "email" and claims.get("email_verified") is False:
-        return None  # the provider itself says it has not checked this address
-    return value.strip().lower()

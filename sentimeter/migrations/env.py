@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import sentimeter.models  # noqa: F401  (register tables)
+import sentimeter.token_models  # noqa: F401
 
 target_metadata = SQLModel.metadata
 

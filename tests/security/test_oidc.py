@@ -57,10 +57,13 @@ class Op:
     other_key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(
         2048, parameters={"kid": "k1"}))
     tamper_challenge: bool = False
+    subject: str = "user-1"
+    email_verified: Any = True
 
     def reset(self) -> None:
         self.subject_email, self.nonce, self.audience = "Alice@Politie.TEST", None, None
         self.expires_in, self.signing_key, self.tamper_challenge = 300, None, False
+        self.subject, self.email_verified = "user-1", True
         self.codes.clear()
         self.log.clear()
 
@@ -129,10 +132,12 @@ def _handler(op: Op) -> type[BaseHTTPRequestHandler]:
                 return self._json(400, {"error": "invalid_grant"})
             op.log.append("token: pkce ok")
             now = int(time.time())
-            claims = {"iss": op.issuer, "sub": "user-1", "aud": op.audience or CLIENT_ID,
+            claims = {"iss": op.issuer, "sub": op.subject, "aud": op.audience or CLIENT_ID,
                       "iat": now - 5, "exp": now + op.expires_in,
                       "nonce": op.nonce or asked["nonce"], "email": op.subject_email,
-                      "email_verified": True}
+                      "email_verified": op.email_verified}
+            if op.email_verified is None:
+                del claims["email_verified"]
             signer = op.signing_key or op.key
             token = jwt.encode({"alg": "RS256", "kid": op.key.kid}, claims, signer)
             self._json(200, {"access_token": "at", "token_type": "Bearer", "id_token": token})
@@ -331,3 +336,82 @@ def test_sso_settings_refuse_a_plain_http_issuer_or_a_missing_client_id(
     monkeypatch.delenv("SENTIMETER_OIDC_CLIENT_ID")
     with pytest.raises(SettingsError, match="CLIENT_ID"):
         settings_from_env()
+
+
+# --- binding to the provider's subject (issue #14, point 3) ---------------------------------
+
+
+def _bindings(runtime: Runtime) -> list[tuple[str, str, int]]:
+    from sqlmodel import select
+
+    from sentimeter.models import SsoBinding
+
+    with session_scope(runtime.engine) as db:
+        return [(b.issuer, b.subject, b.user_id) for b in db.exec(select(SsoBinding))]
+
+
+@pytest.mark.parametrize("verified", [None, False, "true"])
+def test_an_email_the_provider_did_not_mark_verified_is_refused(
+        client: TestClient[Any], alice: str, op: Op, runtime: Runtime, verified: Any) -> None:
+    op.email_verified = verified
+    assert _sso(client).status_code == 403
+    assert not _logged_in(client) and _bindings(runtime) == []
+
+
+def test_a_look_alike_address_with_a_kelvin_sign_does_not_log_in_as_kate(
+        client: TestClient[Any], runtime: Runtime, org: list[OrgRow], op: Op) -> None:
+    with session_scope(runtime.engine) as session:
+        create_user(session, email="kate@politie.test", role="team_leader", unit_code="T-BIG",
+                    password=None)
+    op.subject, op.subject_email = "attacker", "\u212aate@politie.test"
+    assert _sso(client).status_code == 403
+    assert not _logged_in(client) and _bindings(runtime) == []
+    op.subject, op.subject_email = "kate-at-idp", "KATE@politie.test"  # the real kate
+    assert _sso(client).status_code == 303 and _logged_in(client)
+
+
+def test_the_first_login_binds_the_subject_and_the_subject_decides_afterwards(
+        app: Any, client: TestClient[Any], alice: str, op: Op, runtime: Runtime) -> None:
+    from sqlmodel import select
+
+    from sentimeter.models import AuditEvent
+
+    assert _sso(client).status_code == 303
+    bound = _bindings(runtime)
+    assert [(iss, sub) for iss, sub, _ in bound] == [(op.issuer, "user-1")]
+    with session_scope(runtime.engine) as db:
+        events = db.exec(select(AuditEvent).where(AuditEvent.action == "sso_bind")).all()
+        assert [e.actor for e in events] == [alice] and "sub=user-1" in events[0].detail
+    # the provider now reports another address for the same subject: still alice
+    op.subject_email = "someone-else@politie.test"
+    with TestClient(app=app) as again:
+        assert _sso(again).status_code == 303 and _logged_in(again)
+    # another subject claiming alice's (verified) address cannot take the account over
+    op.subject, op.subject_email = "user-2", "alice@politie.test"
+    with TestClient(app=app) as other:
+        assert _sso(other).status_code == 403 and not _logged_in(other)
+    assert len(_bindings(runtime)) == 1
+
+
+def test_addresses_that_are_one_after_normalising_are_ambiguous_and_refused(
+        client: TestClient[Any], runtime: Runtime, org: list[OrgRow], op: Op) -> None:
+    from sentimeter.models import User
+
+    with session_scope(runtime.engine) as session:
+        # two stored spellings that fold to one address (e.g. imported before normalising)
+        session.add(User(email="stra\u00dfe@politie.test", role="team_leader", unit_code="T-BIG"))
+        session.add(User(email="strasse@politie.test", role="team_leader", unit_code="T-BIG"))
+    op.subject_email = "strasse@politie.test"
+    assert _sso(client).status_code == 403
+    assert not _logged_in(client) and _bindings(runtime) == []
+
+
+def test_a_bare_callback_logs_no_one_out(
+        client: TestClient[Any], alice: str, op: Op) -> None:
+    assert _sso(client).status_code == 303 and _logged_in(client)
+    assert client.get("/login/sso/callback", follow_redirects=False).status_code == 400
+    assert client.get("/login/sso/callback?code=x&state=y").status_code == 400
+    assert _logged_in(client)
+    # starting a flow (e.g. a forged link to /login/sso) does not end the session either
+    assert client.get("/login/sso", follow_redirects=False).status_code == 303
+    assert _logged_in(client)

@@ -31,3 +31,26 @@ CHECKS = [checks.not_a_server_error, checks.response_schema_conformance,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_the_api_never_fails_and_keeps_to_its_schema(case: schemathesis.Case) -> None:
     case.call_and_validate(checks=CHECKS)
+
+
+def _hostile(value: object) -> object:
+    """An id beyond a 64-bit integer, or a non-ASCII string with quotes, in place of ``value``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return 2**64 + 7
+    if isinstance(value, str):
+        return "T€\"';x"
+    return value
+
+
+@schema.parametrize()
+@settings(max_examples=3, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+def test_the_api_survives_huge_ids_and_non_ascii_path_values(case: schemathesis.Case) -> None:
+    """Issue #14: ids above 2^63 and unit codes outside Latin-1 gave 500s."""
+    if case.path_parameters:
+        case.path_parameters = {k: _hostile(v) for k, v in case.path_parameters.items()}
+    if case.query:
+        case.query = {k: _hostile(v) for k, v in case.query.items()}
+    case.call_and_validate(checks=[checks.not_a_server_error])

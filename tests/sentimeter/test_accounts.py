@@ -13,7 +13,7 @@ from sentimeter.accounts import (
     locked_for,
     password_problems,
 )
-from sentimeter.models import LoginAttempt, User
+from sentimeter.models import LoginTicket, User
 from surveys.org import OrgRow
 
 
@@ -32,6 +32,7 @@ def test_a_good_password_is_accepted_and_stored_only_as_argon2(
     assert "lang-genoeg" not in user.password_hash
     with pytest.raises(AccountError, match="Password refused"):
         create_user(db, email="f@politie.test", role="analyst", unit_code="NP", password="kort")
+    db.commit()  # a login ticket is taken in its own transaction (sentimeter/lockout.py)
     assert authenticate(db, "EVE@politie.test", "lang-genoeg-wachtwoord-7") is not None
 
 
@@ -39,7 +40,7 @@ def test_failures_are_counted_by_a_hash_not_the_address(db: Session, org: list[O
     for _ in range(MAX_FAILURES):
         assert authenticate(db, "ghost@politie.test", "nope") is None
     assert locked_for(db, "GHOST@politie.test ") > 0
-    keys = [a.key for a in db.exec(select(LoginAttempt))]
+    keys = [a.key for a in db.exec(select(LoginTicket))]
     assert keys and all("ghost" not in k for k in keys)
     assert db.exec(select(User)).first() is None
 

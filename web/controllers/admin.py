@@ -32,6 +32,7 @@ from surveys.instrument import available_instruments
 from surveys.org import Tree
 from surveys.rounds import RoundError, create_round, get_round, open_round
 from web.auth import current_user, requires_admin
+from web.download import download_headers
 from web.i18n import choose_lang
 from web.pages import page
 
@@ -123,7 +124,10 @@ class AdminController(Controller):
     @get("/rounds/{round_id:int}", sync_to_thread=True)
     def round_detail(self, request: Request[Any, Any, Any], round_id: int,
                      db: Session) -> Template:
-        return _round_page(request, db, current_user(request, db), round_id)
+        user = current_user(request, db)
+        shown = _round_page(request, db, user, round_id)
+        record(db, actor=user.email, action="codes.counts.open", target=f"round:{round_id}")
+        return shown
 
     @post("/rounds/{round_id:int}/open", sync_to_thread=True, status_code=303)
     def open(self, request: Request[Any, Any, Any], round_id: int,
@@ -173,7 +177,7 @@ class AdminController(Controller):
                detail=f"{count} codes printed")
         filename = f"codes-{round_id}-{team}.pdf"
         return Response(pdf, media_type="application/pdf",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                        headers=download_headers(filename))
 
     @post("/rounds/{round_id:int}/cap", sync_to_thread=True, status_code=303)
     def raise_cap(self, request: Request[Any, Any, Any], round_id: int, data: Form,
@@ -222,6 +226,7 @@ class AdminController(Controller):
         events = db.exec(select(AuditEvent).order_by(col(AuditEvent.at).desc(),
                                                      col(AuditEvent.id).desc())
                          .limit(AUDIT_PAGE)).all()
+        record(db, actor=user.email, action="audit.open", detail=f"{len(events)} events")
         return page(request, "admin/audit.html", user=user, events=events, limit=AUDIT_PAGE,
                     lang=choose_lang(request))
 
@@ -234,7 +239,7 @@ class AdminController(Controller):
                       [[_iso(e.at), e.actor, e.action, e.target, e.detail] for e in events])
         record(db, actor=user.email, action="audit.export", detail=f"{len(events)} events")
         return Response(body, media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
+                        headers=download_headers("audit.csv"))
 
 
 def _iso(moment: datetime) -> str:

@@ -9,12 +9,10 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from sentimeter.accounts import authenticate, locked_for
-from sentimeter.audit import record
 from sentimeter.runtime import Runtime
 from surveys.intake import AnswerProblems, TokenProblem, resolve_token, submit
 from surveys.messages import message
-from web.auth import log_in, log_out
+from web.auth import log_in, log_out, try_login
 from web.i18n import choose_lang
 from web.protection import protection_statement
 
@@ -128,19 +126,18 @@ class AuthApi(Controller):
     def login(self, request: Request[Any, Any, Any], data: dict[str, Any], db: Session,
               runtime: Runtime) -> Response[Any]:
         email, password = str(data.get("email", ""))[:254], str(data.get("password", ""))
-        wait = locked_for(db, email)
+        user, wait = try_login(db, email, password, "api")
         if wait:
-            return Response(content={"detail": "Too many attempts; try again later."},
+            return Response(content={"status_code": 429,
+                                     "detail": "Too many attempts; try again later."},
                             status_code=429, headers={"Retry-After": str(wait)})
-        user = authenticate(db, email, password)
         if user is None:
-            db.commit()
             return _error(401, "Wrong e-mail address or password.")
         log_in(request, user, runtime.settings.session_hours)
-        record(db, actor=user.email, action="login", detail="api")
         return Response(content={"email": user.email, "role": user.role, "unit": user.unit_code})
 
-    @post("/logout", sync_to_thread=False, status_code=200)
-    def logout(self, request: Request[Any, Any, Any]) -> dict[str, str]:
-        log_out(request)
+    @post("/logout", sync_to_thread=True, status_code=200)
+    def logout(self, request: Request[Any, Any, Any], db: Session) -> dict[str, str]:
+        """End this session server-side: the old cookie no longer works anywhere."""
+        log_out(request, db)
         return {"status": "logged out"}

@@ -36,6 +36,7 @@ from web.auth import current_user, requires_compare, viewer_of
 from web.controllers.dashboard import chart_response
 from web.i18n import choose_lang
 from web.pages import page
+from web.download import download_headers
 
 AnyRequest = Request[Any, Any, Any]
 COMPARE_LEVELS = ("eenheid", "district", "basisteam", "team")
@@ -121,6 +122,8 @@ class CompareController(Controller):
                 trend=trend, trend_rows=trend_table(trend), max_trend_units=MAX_TREND_UNITS,
                 trend_summary=trend_summary(trend, lang),
                 cuts=_cuts(db, runtime, viewer, comparison, lang))
+            if context["cuts"] is not None:  # the most sensitive figures: audited apart
+                record(db, actor=user.email, action="cuts.open", target=f"{round_id}/{level}")
         return page(request, "compare/index.html", user=user, **context)
 
     # One handler per file type (see the note in dashboard.py on lists of paths).
@@ -154,7 +157,7 @@ class CompareController(Controller):
         record(db, actor=user.email, action="export.csv", target=f"compare/{round_id}/{level}")
         filename = f"sentimeter-compare-{round_id}-{level}.csv"
         return Response(compare_csv(comparison), media_type="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                        headers=download_headers(filename))
 
 
 def _check_level(level: str) -> None:

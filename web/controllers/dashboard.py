@@ -40,6 +40,7 @@ from surveys.org import Tree
 from web.auth import current_user, requires_figures, viewer_of
 from web.i18n import choose_lang
 from web.pages import page
+from web.download import content_disposition, download_headers
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -61,9 +62,11 @@ def chart_response(request: AnyRequest, db: Session, chart: Any, fmt: str, name:
                    target: str, download: bool) -> Response[Any]:
     """SVG or PNG of a chart; an explicit download is an export and goes into the audit log."""
     headers = {}
+    # a chart shows figures: every view is audited, a download as an export
+    record(db, actor=current_user(request, db).email,
+           action=f"export.{fmt}" if download else f"chart.view.{fmt}", target=target)
     if download:
-        record(db, actor=current_user(request, db).email, action=f"export.{fmt}", target=target)
-        headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        headers["Content-Disposition"] = content_disposition(f"{name}.{fmt}")
     if fmt == "png":
         return Response(charts.to_png(chart), media_type="image/png", headers=headers)
     return Response(charts.to_svg(chart), media_type="image/svg+xml", headers=headers)
@@ -170,7 +173,7 @@ class DashboardController(Controller):
         record(db, actor=user.email, action="export.csv", target=f"{round_id}/{unit_code}")
         filename = f"sentimeter-{round_id}-{unit_code}.csv"
         return Response(report_csv(report, trend), media_type="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                        headers=download_headers(filename))
 
     @get("/{round_id:int}/{unit_code:str}/comments", sync_to_thread=True)
     def comments(self, request: AnyRequest, round_id: int, unit_code: str,

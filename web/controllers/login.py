@@ -10,10 +10,16 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from sentimeter.accounts import authenticate, locked_for
 from sentimeter.audit import record
 from sentimeter.runtime import Runtime
-from web.auth import log_in, log_out, log_out_everywhere, requires_login, session_user
+from web.auth import (
+    log_in,
+    log_out,
+    log_out_everywhere,
+    requires_login,
+    session_user,
+    try_login,
+)
 from web.pages import page
 
 LoginForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -33,23 +39,21 @@ class LoginController(Controller):
     def submit(self, request: Request[Any, Any, Any], data: LoginForm, db: Session,
                runtime: Runtime) -> Template | Redirect:
         email, password = str(data.get("email", ""))[:254], str(data.get("password", ""))
-        wait = locked_for(db, email)
+        user, wait = try_login(db, email, password, "form")
         if wait:
             response = page(request, "login.html", status_code=429, email=email,
-                            error="locked", wait_minutes=max(1, wait // 60))
+                            error="locked", wait_minutes=max(1, (wait + 59) // 60))
             response.headers["Retry-After"] = str(wait)
             return response
-        user = authenticate(db, email, password)
         if user is None:
-            db.commit()
             return page(request, "login.html", status_code=401, email=email, error="wrong")
         log_in(request, user, runtime.settings.session_hours)
-        record(db, actor=user.email, action="login", detail="form")
         return Redirect("/admin" if user.role == "admin" else "/dashboard", status_code=303)
 
-    @post("/logout", sync_to_thread=False, status_code=303)
-    def logout(self, request: Request[Any, Any, Any]) -> Redirect:
-        log_out(request)
+    @post("/logout", sync_to_thread=True, status_code=303)
+    def logout(self, request: Request[Any, Any, Any], db: Session) -> Redirect:
+        """End this session here and server-side (a copied cookie stops working too)."""
+        log_out(request, db)
         return Redirect("/login", status_code=303)
 
     @post("/logout-everywhere", guards=[requires_login], sync_to_thread=True, status_code=303)
@@ -58,5 +62,6 @@ class LoginController(Controller):
         user = session_user(request, db)
         if user is not None:
             log_out_everywhere(db, user)
-        log_out(request)
+            record(db, actor=user.email, action="logout_everywhere")
+        log_out(request, db)
         return Redirect("/login", status_code=303)

@@ -60,5 +60,7 @@ class ReportApi(Controller):
         user = current_user(request, db)
         body = unit_cut(db, runtime.vault, viewer_of(user), round_id, unit_code, item,
                         choose_lang(request))
+        record(db, actor=user.email, action="cuts.open", target=f"{round_id}/{unit_code}",
+               detail=f"item={item[:100]} api")
         return Response(content=body)
 

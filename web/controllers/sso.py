@@ -14,13 +14,14 @@ from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from sentimeter.audit import record
-from sentimeter.models import User
 from sentimeter.runtime import Runtime
+from sentimeter.sso_binding import SsoRefused, account_for
 from web import oidc
 from web.auth import log_in
+from web.controllers.tokens import after_sso as tokens_after_sso
 from web.pages import page
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,9 @@ class SsoController(Controller):
         except oidc.SsoError as exc:
             logger.warning("single sign-on could not start: %s", exc.reason)
             return _refused(request, "sso_failed", 502)
-        request.set_session({"oidc": flow})
+        current = request.session if isinstance(request.session, dict) else {}
+        # kept beside any current login: a forged link to this page logs no one out
+        request.set_session({**current, "oidc": flow})
         return Redirect(url, status_code=303)
 
     @get("/callback", sync_to_thread=True)
@@ -63,17 +66,25 @@ class SsoController(Controller):
             raise NotFoundException("Single sign-on is not configured.")
         session = request.session if isinstance(request.session, dict) else {}
         flow = session.get("oidc")
+        token_round = session.get("token_round")  # an officer asking for a personal token
+        if flow is None:
+            # no flow started in this browser (a bare or forged callback): refuse, and leave
+            # whatever session there is alone, so such a link logs no one out
+            logger.warning("single sign-on refused: no_flow")
+            return _refused(request, "sso_failed", 400)
         request.clear_session()  # a flow is used once, whatever its outcome
         try:
             claims = oidc.finish(settings, flow, code=code, state=flow_state, error=error)
         except oidc.SsoError as exc:
             logger.warning("single sign-on refused: %s", exc.reason)
             return _refused(request, "sso_failed", 400)
-        email = oidc.account_key(settings, claims)
-        user = db.exec(select(User).where(User.email == email)).first() if email else None
-        if user is None:
-            logger.warning("single sign-on refused: no account for the %r claim",
-                           settings.oidc_claim)
+        if isinstance(token_round, int):
+            return tokens_after_sso(request, db, runtime, claims, token_round)
+        try:
+            user = account_for(db, claims, settings.oidc_claim)
+        except SsoRefused as refused:
+            logger.warning("single sign-on refused: %s", refused.reason)
+            record(db, actor="(sso)", action="login_failed", detail=f"sso: {refused.reason}")
             return _refused(request, "sso_unknown", 403)
         log_in(request, user, settings.session_hours)
         record(db, actor=user.email, action="login", detail="sso")

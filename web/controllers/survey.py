@@ -16,13 +16,13 @@ from litestar.response import Redirect, Template
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from sentimeter.models import Round
 from sentimeter.runtime import Runtime
 from surveys.codes import normalise_code
 from surveys.instrument import Instrument, available_instruments, load_instrument
 from surveys.intake import AnswerProblems, Ticket, TokenProblem, resolve_token, submit
 from surveys.messages import message
 from surveys.scrub import SCRUB_NOTICE
+from web.done_link import done_url, round_for_thanks
 from web.i18n import choose_lang, long_date
 from web.pages import page
 
@@ -113,14 +113,14 @@ class SurveyController(Controller):
             db.rollback()
             log.warning("answer not stored: database unavailable")
             return _unavailable(request, db, runtime, token, fields, comment, lang, form_meta)
-        return Redirect(f"/s/done?r={receipt.round_id}&c={1 if comment.strip() else 0}",
+        return Redirect(done_url(runtime, db, receipt.round_id, bool(comment.strip())),
                         status_code=303)
 
     @get("/done", sync_to_thread=True)
-    def thanks(self, request: Request[Any, Any, Any], db: Session, r: int | None = None,
-               c: int = 0) -> Template:
+    def thanks(self, request: Request[Any, Any, Any], db: Session, runtime: Runtime,
+               r: int | None = None, c: int = 0, s: str | None = None) -> Template:
         lang = choose_lang(request)
-        round_ = db.get(Round, r) if r else None
+        round_ = round_for_thanks(runtime, db, r, s)
         return page(request, "survey/thanks.html",
                     scrubbed_notice=SCRUB_NOTICE[lang] if c else None,
                     k=round_.k if round_ else None,

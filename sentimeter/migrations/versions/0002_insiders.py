@@ -1,7 +1,7 @@
 """frozen team caps per round and four-eyes approvals
 
 Revision ID: 0002_insiders
-Revises: 0001
+Revises: 0002_trust
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0002_insiders'
-down_revision = '0001'
+down_revision = '0002_trust'
 branch_labels = None
 depends_on = None
 
