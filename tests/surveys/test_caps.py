@@ -130,3 +130,21 @@ def test_a_team_added_after_opening_gets_no_codes_until_a_cap_is_set(
         import_org(db, [OrgRow("T-NEW", "E1-D1-B1", "team", "Team Nieuw", 9)], actor="cli:x")
     with session_scope(runtime.engine) as db, pytest.raises(CapError):
         issue_codes(db, runtime.vault, round_id=round_id, unit_code="T-NEW", count=1)
+
+
+def test_personal_tokens_and_cards_share_the_one_frozen_cap(
+        runtime: Runtime, org: object) -> None:
+    from surveys import tokens
+
+    people = _headcount(runtime, "T-MID")
+    round_id, _ = open_round_with_codes(runtime, codes_per_team={"T-MID": people - 2})
+    _set_headcount(runtime, "T-MID", people + 10)  # grew after opening: the cap stays frozen
+    with session_scope(runtime.engine) as db:
+        key = tokens.issuer_key(db, runtime.vault, round_id, "T-MID")
+        key.issued = 1
+        db.add(key)
+    with session_scope(runtime.engine) as db:
+        assert remaining_capacity(db, get_round(db, round_id), "T-MID") == 1
+        assert tokens.remaining_capacity(db, round_id, "T-MID") == 1
+        with pytest.raises(CapError):
+            issue_codes(db, runtime.vault, round_id=round_id, unit_code="T-MID", count=2)
