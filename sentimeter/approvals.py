@@ -153,3 +153,28 @@ def _grant_role(session: Session, approval: Approval) -> str:
 
 
 register("grant_role", _grant_role)
+
+
+GROUPS_CLAIM = "groups"
+
+
+def idp_role_problem(role_groups: str, claims: dict[str, Any], role: str) -> str | None:
+    """Why an SSO login may not use this account's role (None: it may), when the identity
+    provider's groups decide roles (``SENTIMETER_OIDC_ROLE_GROUPS``; empty: no check).
+
+    The account's role must be granted by one of the person's groups, and groups that
+    grant an administrator role and a viewing role at once are refused: separation of
+    duties then lives at the provider, and no Sentimeter administrator can widen it.
+    """
+    mapping = [pair.split("=", 1) for pair in role_groups.split(",") if "=" in pair]
+    if not mapping:
+        return None
+    groups = claims.get(GROUPS_CLAIM)
+    held = set(groups) if isinstance(groups, list) else set()
+    granted = {r.strip() for r, group in mapping if group.strip() in held}
+    if ADMIN_ROLE in granted and any(is_viewing(r) for r in granted):
+        return "groups_grant_admin_and_viewing_role"
+    if role not in granted:
+        return "role_not_in_provider_groups"
+    return None
+
