@@ -6,16 +6,17 @@ pass the gate before anyone sees them.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pandas as pd
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from sentimeter.models import Comment, Response, Round
-from sentimeter.vault import NONCE_BYTES, KeyError_, Vault, response_aad
+from sentimeter.vault import NONCE_BYTES, KeyError_, Vault, response_aad, sealed_length
 from surveys.instrument import Instrument
+from surveys.sealed import closed_size, unpack_comment, unpack_response
 
 
 class RoundUnreadable(RuntimeError):
@@ -47,12 +48,10 @@ class _KeyRing:
 
 
 def _open(ring: _KeyRing, instrument: Instrument, round_id: int, unit_code: str, rid: str,
-          blob: bytes) -> dict[str, object]:
+          blob: bytes) -> bytes:
     aad = response_aad(instrument=instrument.id, version=instrument.version, round_id=round_id,
                        unit_code=unit_code, rid=rid)
-    plain = ring.cipher(unit_code).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
-    loaded: dict[str, object] = json.loads(plain)
-    return loaded
+    return ring.cipher(unit_code).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
 
 
 def load_answers(session: Session, vault: Vault, round_: Round,
@@ -64,8 +63,8 @@ def load_answers(session: Session, vault: Vault, round_: Round,
     rows = session.exec(select(Response.unit_code, Response.batch, Response.id, Response.sealed)
                         .where(Response.round_id == round_.id))
     for unit_code, batch, rid, blob in rows:
-        answers = _open(ring, instrument, round_.id, unit_code, f"r:{rid}", blob)["a"]
-        assert isinstance(answers, dict)
+        answers, _ = unpack_response(_open(ring, instrument, round_.id, unit_code, f"r:{rid}",
+                                           blob))
         record: dict[str, object] = dict(answers)
         record["unit_code"], record["batch"] = unit_code, batch
         records.append(record)
@@ -78,13 +77,27 @@ def load_answers(session: Session, vault: Vault, round_: Round,
 
 def load_comments(session: Session, vault: Vault, round_: Round,
                   instrument: Instrument) -> list[tuple[str, str]]:
-    """(team, scrubbed comment) pairs of a round."""
+    """(team, scrubbed comment) pairs of a round.
+
+    Comments become rows of their own only when the round closes (``storage_close``); while
+    it is open they travel inside the sealed responses, and no report shows them.
+    """
     assert round_.id is not None
     ring = _KeyRing(session, vault, round_.id, {})
     result: list[tuple[str, str]] = []
     rows = session.exec(select(Comment.unit_code, Comment.id, Comment.sealed)
                         .where(Comment.round_id == round_.id))
     for unit_code, cid, blob in rows:
-        text = _open(ring, instrument, round_.id, unit_code, f"c:{cid}", blob)["c"]
-        result.append((unit_code, str(text)))
+        text = unpack_comment(_open(ring, instrument, round_.id, unit_code, f"c:{cid}", blob))
+        result.append((unit_code, text))
+    # a round closed without the storage rewrite still carries its comments inline
+    inline = session.exec(select(Response.unit_code, Response.id, Response.sealed)
+                          .where(Response.round_id == round_.id)
+                          .where(func.length(Response.sealed) != sealed_length(
+                              closed_size(instrument))))
+    for unit_code, rid, blob in inline:
+        _, comment = unpack_response(_open(ring, instrument, round_.id, unit_code, f"r:{rid}",
+                                           blob))
+        if comment:
+            result.append((unit_code, comment))
     return result

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from analysis.aggregate import aggregate, cut_frames
 from analysis.decrypt import load_answers
 from analysis.gate import publish
+from analysis.storage_close import rewrite_closed_round
 from sentimeter.models import Publication, Response, Round, utcnow
 from sentimeter.vault import Vault
 from surveys.codes import code_counts
@@ -75,6 +76,7 @@ def close_and_publish(session: Session, vault: Vault, round_id: int) -> dict[str
         frame = released_frame(load_answers(session, vault, round_, instrument), round_.k,
                                instrument)
     round_ = close_round(session, round_id)
+    rewrite_closed_round(session, vault, round_)  # see analysis/storage_close.py
     vault.forget(round_id)
     payload = compute_publication(session, vault, round_, frame=frame, final=True)
     _store(session, round_id, "final", 0, payload)

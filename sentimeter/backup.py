@@ -8,6 +8,7 @@ database.
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from pathlib import Path
 
@@ -22,6 +23,9 @@ PG_GUIDANCE = (
     "PostgreSQL is backed up with its own tools, which give a consistent snapshot:\n"
     "  pg_dump --format=custom --file=sentimeter.dump \"$DATABASE\"\n"
     "  pg_restore --clean --if-exists --dbname=\"$DATABASE\" sentimeter.dump\n"
+    "A dump stores rows in their physical order: take it after a round closes (the close\n"
+    "rewrites the round's rows in random order), not while answers arrive. What WAL\n"
+    "archives and base backups keep is described in docs/operations.md.\n"
     "Keep the master key (SENTIMETER_MASTER_KEY or its file) in a separate, safe place:\n"
     "a dump without it reveals no answer, and a restore without it reads nothing."
 )
@@ -45,7 +49,10 @@ def backup_sqlite(engine: Engine, target: Path) -> int:
     """Write a consistent snapshot with SQLite's online backup API; returns its size.
 
     The API copies a transaction-consistent image while the server keeps answering, which
-    copying the file (with its WAL beside it) would not.
+    copying the file (with its WAL beside it) would not. It copies pages as they are, so
+    the rows of an open round would keep their arrival order (and deleted rows their bytes
+    in free pages): the copy's answer rows are shuffled and the copy vacuumed before it
+    is handed over (``_forget_order``).
     """
     source_path = sqlite_path(engine)
     if target.exists():
@@ -56,11 +63,37 @@ def backup_sqlite(engine: Engine, target: Path) -> int:
     try:
         source.backup(destination)
         destination.execute("PRAGMA journal_mode=DELETE")
+        _forget_order(destination)
     finally:
         destination.close()
         source.close()
     target.chmod(0o600)
     return target.stat().st_size
+
+
+SHUFFLED_TABLES = ("response", "comment", "access_code")
+
+
+def _forget_order(connection: sqlite3.Connection) -> None:
+    """Re-insert every answer row of the copy in random order, then rebuild the file.
+
+    Row ids and pages then follow a random permutation, not arrival; ``VACUUM`` with
+    ``secure_delete`` leaves no free page holding the rows as they were. The ids and
+    ciphertexts stay as they are (re-sealing needs the data keys, which only a close uses).
+    """
+    rng = secrets.SystemRandom()
+    connection.execute("PRAGMA secure_delete=ON")
+    with connection:
+        for table in SHUFFLED_TABLES:
+            cursor = connection.execute(f"SELECT * FROM {table}")  # noqa: S608  (fixed names)
+            columns = ", ".join(d[0] for d in cursor.description)
+            rows = cursor.fetchall()
+            rng.shuffle(rows)
+            marks = ", ".join("?" for _ in cursor.description)
+            connection.execute(f"DELETE FROM {table}")  # noqa: S608
+            connection.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+    connection.execute("VACUUM")
 
 
 def check_backup(path: Path, vault: Vault) -> None:

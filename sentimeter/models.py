@@ -84,6 +84,18 @@ class AccessCode(SQLModel, table=True):
     used: bool = False
 
 
+class CodeTally(SQLModel, table=True):
+    """Issued and used codes per team of a closed round: the codes themselves are deleted at
+    close, so no code hash outlives the round beside the answers it opened."""
+
+    __tablename__ = "code_tally"
+
+    round_id: int = Field(foreign_key="round.id", primary_key=True)
+    unit_code: str = Field(foreign_key="unit.code", primary_key=True, max_length=64)
+    issued: int = 0
+    used: int = 0
+
+
 class Response(SQLModel, table=True):
     """One sealed set of ratings. Rewritten in random order when its round closes."""
 

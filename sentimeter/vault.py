@@ -98,6 +98,14 @@ def load_master_key(settings: Settings, *, create: bool = False) -> tuple[Master
                     "SENTIMETER_MASTER_KEY_FILE at the right file.")
 
 
+TAG_BYTES = 16
+
+
+def sealed_length(plaintext_size: int) -> int:
+    """Length of the ciphertext of a plaintext of this size: nonce + ciphertext + tag."""
+    return NONCE_BYTES + plaintext_size + TAG_BYTES
+
+
 def _aesgcm_seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)

@@ -8,12 +8,12 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import case, func
+from sqlalchemy import case, delete, func, insert
 from sqlmodel import Session, col, select
 
 from sentimeter import approvals
 from sentimeter.audit import record
-from sentimeter.models import AccessCode, Approval, Round, RoundTeam, Unit
+from sentimeter.models import AccessCode, Approval, CodeTally, Round, RoundTeam, Unit
 from sentimeter.token_models import TokenKey
 from sentimeter.vault import Vault
 from surveys.org import Tree
@@ -151,13 +151,44 @@ class CodeCount:
 
 
 def code_counts(session: Session, round_id: int) -> list[CodeCount]:
-    """Issued and used codes per team: for administrators and the publication, not leaders."""
+    """Issued and used codes per team: for administrators and the publication, not leaders.
+
+    A closed round keeps only its tally (``tally_codes``); a round closed without it still
+    counts its codes.
+    """
+    counts: dict[str, list[int]] = {}
+    for tally in session.exec(select(CodeTally).where(CodeTally.round_id == round_id)):
+        counts[tally.unit_code] = [tally.issued, tally.used]
     rows = session.exec(
         select(AccessCode.unit_code, func.count(),
                func.sum(case((col(AccessCode.used), 1), else_=0)))
         .where(AccessCode.round_id == round_id).group_by(AccessCode.unit_code)
     ).all()
-    return [CodeCount(unit_code=u, issued=int(n), used=int(used or 0)) for u, n, used in rows]
+    for unit, n, used in rows:
+        known = counts.setdefault(unit, [0, 0])
+        known[0] += int(n)
+        known[1] += int(used or 0)
+    return [CodeCount(unit_code=u, issued=n, used=used) for u, (n, used) in sorted(counts.items())]
+
+
+def tally_codes(session: Session, round_id: int) -> int:
+    """Replace a closed round's codes by per-team counts; returns how many codes went.
+
+    A code hash stored beside the answers could be matched to the card it was printed on,
+    and on PostgreSQL its row version shares a transaction with the answer it opened. After
+    close only the counts remain, so a card of a closed round is simply an unknown code.
+    """
+    live = session.exec(select(func.count()).select_from(AccessCode)
+                        .where(AccessCode.round_id == round_id)).one()
+    counts = code_counts(session, round_id)
+    session.execute(delete(CodeTally).where(col(CodeTally.round_id) == round_id))
+    if counts:
+        session.execute(insert(CodeTally), [
+            {"round_id": round_id, "unit_code": c.unit_code, "issued": c.issued, "used": c.used}
+            for c in counts])
+    session.execute(delete(AccessCode).where(col(AccessCode.round_id) == round_id))
+    session.flush()
+    return int(live)
 
 
 def request_cap_raise(session: Session, *, round_id: int, unit_code: str, cap: int,

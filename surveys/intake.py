@@ -1,13 +1,14 @@
 """Answer intake: check a token, validate answers, seal and store them in one transaction.
 
 A refused answer never uses up the code and never leaves a half-written row: the code is
-marked used, the ratings and the (separate, scrubbed) comment are inserted, and the caller
-commits all of it together or nothing.
+marked used, one sealed row holding the ratings and the scrubbed comment together is
+inserted, and the caller commits all of it together or nothing. The row is padded to the
+instrument's fixed size (see ``surveys/sealed.py``), and the comment only becomes a row of
+its own, shuffled and unlinked, when the round closes (``analysis/storage_close.py``).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,13 +17,14 @@ from sqlalchemy import bindparam, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from sentimeter.models import AccessCode, Comment, Response, Round, random_id, utcnow
+from sentimeter.models import AccessCode, Response, Round, random_id, utcnow
 from sentimeter.token_models import SpentToken
 from sentimeter.vault import Vault, response_aad
 from surveys.codes import code_pepper, find_code, hash_code, normalise_code
 from surveys.instrument import Instrument, load_instrument
 from surveys.messages import message
 from surveys.scrub import scrub_comment
+from surveys.sealed import SealedTooLarge, pack_open
 from surveys.tokens import parse_token, spent_hash, token_is_valid
 
 COMMENT_MAX = 2000
@@ -32,7 +34,7 @@ class TokenProblem(Exception):
     """The token cannot be used; ``kind`` is unknown (404), used (409) or closed (410)."""
 
     status_by_kind = {"unknown": 404, "used": 409, "closed": 410, "not_open": 410,
-                      "invalid": 403}
+                      "invalid": 400}
 
     def __init__(self, kind: str, lang: str = "nl") -> None:
         super().__init__(message(f"token_{kind}", lang))
@@ -155,7 +157,6 @@ _CLAIM = (
            .where(or_(col(Round.closes_at).is_(None), col(Round.closes_at) > bindparam("now"))))
     .values(used=True))
 _INSERT_RESPONSE = insert(Response)
-_INSERT_COMMENT = insert(Comment)
 
 
 def submit(session: Session, vault: Vault, *, token: str, answers: Any, comment: Any = None,
@@ -169,17 +170,25 @@ def submit(session: Session, vault: Vault, *, token: str, answers: Any, comment:
     """
     code_hash, round_id, unit_code, instrument = _look_up(session, vault, token, lang)
     clean, text = validate_answers(instrument, answers, comment, lang)
-    scrubbed = scrub_comment(text, lang) if text else None
+    plaintext = _padded(instrument, clean, text, lang)
     if not _claim(session, code_hash):
         raise TokenProblem("used", lang)
     key = vault.data_key(session, round_id=round_id, unit_code=unit_code, create=True)
     assert key is not None
-    rows: list[tuple[type[Response] | type[Comment], dict[str, Any]]] = [(Response, {"a": clean})]
-    if scrubbed:
-        rows.append((Comment, {"c": scrubbed}))
-    for model, payload in rows:
-        _insert_sealed(session, vault, key, model, instrument, round_id, unit_code, payload)
+    _insert_sealed(session, vault, key, instrument, round_id, unit_code, plaintext)
     return Receipt(round_id=round_id, unit_code=unit_code)
+
+
+def _padded(instrument: Instrument, clean: dict[str, int], text: str | None,
+            lang: str) -> bytes:
+    """Ratings and scrubbed comment in one plaintext of the instrument's fixed size."""
+    scrubbed = scrub_comment(text, lang) if text else None
+    try:
+        return pack_open(instrument, clean, scrubbed or None)
+    except SealedTooLarge as exc:  # scrubbing can lengthen a comment right at the limit
+        limit = min(instrument.comment.max_length, COMMENT_MAX)
+        raise AnswerProblems({"comment": message("comment_too_long", lang).format(
+            limit=limit, length=len(scrubbed or ""))}) from exc
 
 
 def _look_up(session: Session, vault: Vault, token: str,
@@ -208,18 +217,15 @@ def _claim(session: Session, code_hash: str) -> bool:
     return bool(result.rowcount == 1)
 
 
-def _insert_sealed(session: Session, vault: Vault, key: bytes,
-                   model: type[Response] | type[Comment], instrument: Instrument, round_id: int,
-                   unit_code: str, payload: dict[str, Any]) -> None:
-    """Seal one payload and insert it with a plain INSERT (no ORM unit of work per answer)."""
+def _insert_sealed(session: Session, vault: Vault, key: bytes, instrument: Instrument,
+                   round_id: int, unit_code: str, plaintext: bytes) -> None:
+    """Seal one padded response and insert it with a plain INSERT (no ORM unit of work)."""
     rid = random_id()
-    kind = "r" if model is Response else "c"
     aad = response_aad(instrument=instrument.id, version=instrument.version, round_id=round_id,
-                       unit_code=unit_code, rid=f"{kind}:{rid}")
-    blob = vault.seal(key, json.dumps(payload, separators=(",", ":")).encode(), aad)
-    statement = _INSERT_RESPONSE if model is Response else _INSERT_COMMENT
-    session.connection().execute(statement, {"id": rid, "round_id": round_id,
-                                             "unit_code": unit_code, "sealed": blob})
+                       unit_code=unit_code, rid=f"r:{rid}")
+    blob = vault.seal(key, plaintext, aad)
+    session.connection().execute(_INSERT_RESPONSE, {"id": rid, "round_id": round_id,
+                                                    "unit_code": unit_code, "sealed": blob})
 
 
 _SPEND = insert(SpentToken)
@@ -232,7 +238,7 @@ def submit_verified(session: Session, vault: Vault, *, round_id: int, unit_code:
     The token must carry a signature by this (round, team)'s issuer key, so a token of
     another team or round is refused. Spending it stores only the SHA-256 of its message;
     the primary key refuses a replay, also when two arrive at once. From there on the
-    answer takes exactly the card's path: same validation, same seal, same tables.
+    answer takes exactly the card's path: same validation, same padded seal, same table.
     """
     parsed = parse_token(token)
     if parsed is None:
@@ -252,15 +258,12 @@ def submit_verified(session: Session, vault: Vault, *, round_id: int, unit_code:
         raise TokenProblem("used", lang)
     instrument = load_instrument(round_.instrument, round_.version)
     clean, text = validate_answers(instrument, answers, comment, lang)
-    scrubbed = scrub_comment(text, lang) if text else None
+    plaintext = _padded(instrument, clean, text, lang)
     try:
         session.connection().execute(_SPEND, {"token_hash": digest})
     except IntegrityError:
         raise TokenProblem("used", lang) from None
     key = vault.data_key(session, round_id=round_id, unit_code=unit_code, create=True)
     assert key is not None
-    _insert_sealed(session, vault, key, Response, instrument, round_id, unit_code, {"a": clean})
-    if scrubbed:
-        _insert_sealed(session, vault, key, Comment, instrument, round_id, unit_code,
-                       {"c": scrubbed})
+    _insert_sealed(session, vault, key, instrument, round_id, unit_code, plaintext)
     return Receipt(round_id=round_id, unit_code=unit_code)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
     "token_unknown": {
-        "nl": "Deze code kennen we niet. Controleer de code op je kaart en typ hem opnieuw.",
-        "en": "We do not recognise this code. Check the code on your card and type it again.",
+        "nl": "Deze code kennen we niet. Controleer de code op je kaart en typ hem opnieuw. "
+              "Is de ronde al gesloten? Dan werkt de code niet meer.",
+        "en": "We do not recognise this code. Check the code on your card and type it again. "
+              "Has the round closed? Then the code no longer works.",
     },
     "token_used": {
         "nl": "Deze code is al gebruikt. Elke code werkt één keer.",
@@ -20,8 +22,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This round has not started yet. Please try again later.",
     },
     "token_invalid": {
-        "nl": "Dit persoonlijke token hoort niet bij deze ronde of dit team. "
-              "Vraag geen nieuw token aan: er is er één per ronde. Gebruik je kaart als je die hebt.",
+        "nl": "Dit persoonlijke token hoort niet bij deze ronde of dit team. Er is één "
+              "token per ronde; gebruik je kaart als je die hebt.",
         "en": "This personal token does not belong to this round or team. "
               "There is one token per round; use your card if you have one.",
     },

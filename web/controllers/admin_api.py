@@ -59,6 +59,7 @@ class AdminApi(Controller):
             return _error(400, str(exc))
         record(db, actor=user.email, action="codes.issue", target=f"round:{round_id}/{unit}",
                detail=f"{len(codes)} codes via api")
+        db.commit()  # before the client's next request (the clean-up commit comes later)
         return Response(content={"unit": unit, "codes": codes}, status_code=201)
 
     @get("/rounds/{round_id:int}/participation", sync_to_thread=True)
@@ -86,6 +87,7 @@ class AdminApi(Controller):
         except (RoundError, ApprovalError) as exc:
             db.rollback()
             return _error(400, str(exc))
+        db.commit()  # before the client's next request (the clean-up commit comes later)
         return Response(content=_approval(asked), status_code=202)
 
     @post("/accounts", sync_to_thread=True, status_code=202)
@@ -101,6 +103,7 @@ class AdminApi(Controller):
         except ApprovalError as exc:
             db.rollback()
             return _error(400, str(exc))
+        db.commit()  # before the client's next request (the clean-up commit comes later)
         return Response(content=_approval(asked), status_code=202)
 
     @get("/approvals", sync_to_thread=True)
@@ -122,4 +125,5 @@ class AdminApi(Controller):
         except ApprovalError as exc:
             db.rollback()
             return _error(409, str(exc))
+        db.commit()  # before the client's next request (the clean-up commit comes later)
         return Response(content=_approval(decided))

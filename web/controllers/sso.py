@@ -67,7 +67,8 @@ class SsoController(Controller):
             raise NotFoundException("Single sign-on is not configured.")
         session = request.session if isinstance(request.session, dict) else {}
         flow = session.get("oidc")
-        token_round = session.get("token_round")  # an officer asking for a personal token
+        # an officer asking for a personal token (the round travels inside the flow itself)
+        token_round = flow.get("token_round") if isinstance(flow, dict) else None
         if flow is None:
             # no flow started in this browser (a bare or forged callback): refuse, and leave
             # whatever session there is alone, so such a link logs no one out

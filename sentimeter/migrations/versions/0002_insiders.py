@@ -1,7 +1,7 @@
 """frozen team caps per round and four-eyes approvals
 
 Revision ID: 0002_insiders
-Revises: 0002_trust
+Revises: 0002_storage
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0002_insiders'
-down_revision = '0002_trust'
+down_revision = '0002_storage'
 branch_labels = None
 depends_on = None
 
