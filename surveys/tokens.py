@@ -178,7 +178,15 @@ def open_round_for(main: Session, round_id: int, unit_code: str) -> Round:
 
 
 def remaining_capacity(main: Session, round_id: int, unit_code: str) -> int:
-    """Headcount minus the team's cards and tokens of this round (never below zero)."""
+    """How many more tokens the team may get: THE cap of surveys.codes where it exists
+    (issue #11 adds it, counting cards and this key's tokens against the headcount frozen
+    when the round opened), else headcount minus the team's cards and tokens."""
+    from surveys import codes
+
+    shared = getattr(codes, "remaining_capacity", None)
+    round_ = main.get(Round, round_id)
+    if shared is not None and round_ is not None:
+        return int(shared(main, round_, unit_code))
     unit = main.get(Unit, unit_code)
     headcount = unit.headcount if unit else 0
     cards = main.exec(select(func.count()).select_from(AccessCode)
