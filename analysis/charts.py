@@ -488,9 +488,11 @@ def summary_trend(points: Sequence[TrendPoint], lang: str = "nl") -> str:
         parts.append(_series_text(name, shown, lg))
     rounds, hidden = len(_round_order(points)), sum(p.score is None for p in points)
     head = (
-        f"Verloop over {rounds} {'ronde' if rounds == 1 else 'rondes'}: "
+        f"Verloop over {rounds} {'ronde' if rounds == 1 else 'rondes'} "
+        "(score 0–100, hoger is gunstiger): "
         if lg == "nl"
-        else f"Trend over {rounds} {'round' if rounds == 1 else 'rounds'}: "
+        else f"Trend over {rounds} {'round' if rounds == 1 else 'rounds'} "
+        "(score 0–100, higher is more favourable): "
     )
     tail = ""
     if hidden:
