@@ -8,6 +8,7 @@ the same order as the server: settings, key, database.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from sentimeter.settings import SettingsError, get_settings
 from sentimeter.vault import KeyError_
 
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+JSON_HELP = "Machine-readable output (JSON on standard output)."
 
 
 def fail(message: str) -> None:
@@ -35,6 +37,8 @@ def fail(message: str) -> None:
 
 
 def runtime(create: bool = False) -> Runtime:
+    if not create:
+        _require_initialised()
     try:
         opened = open_runtime(get_settings(), create=create)
     except (SettingsError, KeyError_) as exc:
@@ -45,6 +49,21 @@ def runtime(create: bool = False) -> Runtime:
                    "keep a copy apart from database backups: without it no answer can be read",
                    err=True)
     return opened
+
+
+def _require_initialised() -> None:
+    """An empty data folder gets "run `sentimeter init`", not a missing-key error."""
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        fail(str(exc))
+        return
+    if not settings.embedded:
+        return
+    if not (settings.data_dir / "sentimeter.db").exists() and not (
+            settings.key_file is not None and settings.key_file.exists()):
+        fail(f"there is no Sentimeter data in {settings.data_dir}/ yet: run `sentimeter init` "
+             "first (or set SENTIMETER_DATA_DIR to the folder that holds it)")
 
 
 @contextmanager
@@ -95,7 +114,7 @@ def init(as_json: bool) -> None:
 
 @main.command("import-org")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def import_org_cmd(file: Path, as_json: bool) -> None:
     """Add or update units from a CSV (code,parent_code,level,name,headcount); all or nothing."""
     from surveys.org import OrgImportError, import_org, parse_org_csv
@@ -122,10 +141,11 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True,
+              help="What the account may do: leaders and analysts read figures, admin none.")
 @click.option("--unit", "unit_code", required=True, help="Unit code the account belongs to.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def user_add(email: str, role: str, unit_code: str, password_stdin: bool, as_json: bool) -> None:
     """Add an account (without --password-stdin a password is asked for)."""
     from sentimeter.accounts import AccountError, create_user
@@ -144,20 +164,61 @@ def user_add(email: str, role: str, unit_code: str, password_stdin: bool, as_jso
     emit(as_json, data, f"added {data['email']} as {role} of {unit_code}")
 
 
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def user_list(as_json: bool) -> None:
+    """List accounts: e-mail address, role, unit and how they log in (no password hashes)."""
+    from sentimeter.users import list_users
+
+    with session() as (_, db):
+        rows = [{"id": a.id, "email": a.email, "role": a.role, "unit": a.unit_code,
+                 "login": "sso" if a.sso_only else "password", "created_at": _iso(a.created_at)}
+                for a in list_users(db)]
+    emit(as_json, rows, "\n".join(f"{r['email']:<40} {r['role']:<12} {r['unit']:<12} "
+                                  f"{r['login']}" for r in rows)
+         or "no accounts yet; add one with `sentimeter user add`")
+
+
+@user.command("remove")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def user_remove(email: str, yes: bool, as_json: bool) -> None:
+    """Remove an account; it loses access at its next request (the audit log keeps its name)."""
+    from sentimeter.accounts import AccountError
+    from sentimeter.audit import record
+    from sentimeter.users import remove_user
+
+    if not yes:
+        click.confirm(f"Remove the account {email}? It can no longer log in", abort=True)
+    try:
+        with session() as (_, db):
+            removed = remove_user(db, email)
+            record(db, actor="cli", action="account.remove", target=removed.email,
+                   detail=f"{removed.role} of {removed.unit_code}")
+            data = {"email": removed.email, "removed": True}
+    except AccountError as exc:
+        fail(str(exc))
+    emit(as_json, data, f"removed {data['email']}")
+
+
 @main.group("round")
 def round_group() -> None:
     """Create, open, close and snapshot rounds."""
 
 
 @round_group.command("create")
-@click.option("--instrument", type=click.Choice(["sentimeter", "team-thermometer"]), required=True)
+@click.option("--instrument", type=click.Choice(["sentimeter", "team-thermometer"]), required=True,
+              help="Questionnaire: the short Sentimeter pulse or the Team Thermometer.")
 @click.option("--unit", "unit_code", required=True, help="Top of the target subtree.")
 @click.option("--k", type=int, default=None, help="Minimum group size (never below 5).")
-@click.option("--opens", default=None, help="ISO date-time the round opens.")
-@click.option("--closes", default=None, help="ISO date-time the round closes.")
-@click.option("--name", default=None)
+@click.option("--opens", default=None,
+              help="ISO date-time the round opens, e.g. 2026-12-01T09:00 (Dutch time).")
+@click.option("--closes", default=None,
+              help="ISO date-time the round closes; must lie in the future.")
+@click.option("--name", default=None, help="Name shown to respondents and leaders.")
 @click.option("--interim", is_flag=True, help="Publish interim snapshots in steps of >= k.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def round_create(instrument: str, unit_code: str, k: int | None, opens: str | None,
                  closes: str | None, name: str | None, interim: bool, as_json: bool) -> None:
     """Create a draft round."""
@@ -196,7 +257,7 @@ def _round_transition(round_id: int, action: str, as_json: bool) -> None:
 
 @round_group.command("open")
 @click.argument("round_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def round_open(round_id: int, as_json: bool) -> None:
     """Open a draft round; its settings are frozen from now on."""
     _round_transition(round_id, "open", as_json)
@@ -204,7 +265,7 @@ def round_open(round_id: int, as_json: bool) -> None:
 
 @round_group.command("close")
 @click.argument("round_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def round_close(round_id: int, as_json: bool) -> None:
     """Close a round, shuffle its rows and publish its results."""
     _round_transition(round_id, "close", as_json)
@@ -212,7 +273,7 @@ def round_close(round_id: int, as_json: bool) -> None:
 
 @round_group.command("snapshot")
 @click.argument("round_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def round_snapshot(round_id: int, as_json: bool) -> None:
     """Take an interim snapshot of an open --interim round (steps of >= k per team)."""
     from analysis.release import take_snapshot
@@ -231,19 +292,43 @@ def round_snapshot(round_id: int, as_json: bool) -> None:
 
 
 @round_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def round_list(as_json: bool) -> None:
-    """List rounds."""
+    """List rounds with their state and dates (Dutch time)."""
     from sqlmodel import select
 
     from sentimeter.models import Round
 
     with session() as (_, db):
-        rows = [{"id": r.id, "name": r.name, "instrument": r.instrument, "unit": r.unit_code,
-                 "k": r.k, "state": r.state, "interim": r.interim}
+        rows: list[dict[str, Any]] = [
+                {"id": r.id, "name": r.name, "instrument": r.instrument, "unit": r.unit_code,
+                 "k": r.k, "state": r.state, "interim": r.interim,
+                 "opens_at": _iso(r.opens_at), "closes_at": _iso(r.closes_at),
+                 "opened_at": _iso(r.opened_at), "closed_at": _iso(r.closed_at),
+                 "created_at": _iso(r.created_at)}
                 for r in db.exec(select(Round).order_by(Round.id))]  # type: ignore[arg-type]
-    emit(as_json, rows, "\n".join(f"{r['id']:>4}  {r['state']:<7} {r['instrument']:<17} "
-                                  f"{r['unit']:<12} {r['name']}" for r in rows) or "no rounds")
+    header = (f"{'id':>4}  {'state':<7} {'instrument':<17} {'unit':<12} {'opened':<16}  "
+              f"{'closes/closed':<16}  name")
+    lines = [f"{r['id']:>4}  {r['state']:<7} {r['instrument']:<17} {r['unit']:<12} "
+             f"{_local(r['opened_at'] or r['opens_at']):<16}  "
+             f"{_local(r['closed_at'] or r['closes_at']):<16}  {r['name']}" for r in rows]
+    emit(as_json, rows, "\n".join([header, *lines]) if rows
+         else "no rounds yet; create one with `sentimeter round create`")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """UTC ISO 8601 for --json (naive values from SQLite are UTC)."""
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
+    return aware.astimezone(ZoneInfo("UTC")).isoformat(timespec="seconds")
+
+
+def _local(iso: str | None) -> str:
+    """Dutch local time for people, '-' when unset."""
+    if iso is None:
+        return "-"
+    return datetime.fromisoformat(iso).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 @main.group()
@@ -254,8 +339,8 @@ def codes() -> None:
 @codes.command("issue")
 @click.argument("round_id", type=int)
 @click.option("--unit", "unit_code", required=True, help="Team code.")
-@click.option("--count", type=int, required=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--count", type=int, required=True, help="How many codes (at most the headcount).")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def codes_issue(round_id: int, unit_code: str, count: int, as_json: bool) -> None:
     """Issue one-time codes for a team and print them."""
     from surveys.rounds import RoundError
@@ -277,23 +362,26 @@ def _issue(round_id: int, unit_code: str, count: int) -> list[str]:
 @codes.command("print")
 @click.argument("round_id", type=int)
 @click.option("--unit", "unit_code", required=True, help="Team code.")
-@click.option("--count", type=int, required=True)
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl")
+@click.option("--count", type=int, required=True, help="How many cards (at most the headcount).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="PDF file to write.")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
+              help="Language of the cards and the instructions.")
 def codes_print(round_id: int, unit_code: str, count: int, out: Path, lang: str) -> None:
     """Issue codes and write them as a PDF of cards to cut out and hand out shuffled."""
     from sentimeter.models import Round, Unit
-    from surveys.cards import render_cards_pdf
+    from surveys.cards import CardsUrlError, card_url, render_cards_pdf
     from surveys.rounds import RoundError
 
     try:
+        url = card_url(get_settings())  # before issuing: refused cards spend no codes
         issued = _issue(round_id, unit_code, count)
-    except RoundError as exc:
+    except (CardsUrlError, RoundError) as exc:
         fail(str(exc))
-    with session() as (rt, db):
+    with session() as (_, db):
         team, target = db.get(Unit, unit_code), db.get(Round, round_id)
         assert team is not None and target is not None
-        pdf = render_cards_pdf(issued, base_url=rt.settings.base_url, team_name=team.name,
+        pdf = render_cards_pdf(issued, base_url=url, team_name=team.name,
                                round_name=target.name, lang=lang)
     out.write_bytes(pdf)
     click.echo(f"wrote {len(issued)} cards to {out}; have someone other than the team leader "
@@ -302,7 +390,7 @@ def codes_print(round_id: int, unit_code: str, count: int, out: Path, lang: str)
 
 @codes.command("counts")
 @click.argument("round_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def codes_counts(round_id: int, as_json: bool) -> None:
     """Issued and used codes per team, flagging teams with more used codes than people."""
     from sentimeter.models import Unit
@@ -321,9 +409,10 @@ def codes_counts(round_id: int, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=8000, type=int)
-@click.option("--workers", default=1, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, type=int, show_default=True, help="Port to listen on.")
+@click.option("--workers", default=1, type=int, show_default=True,
+              help="Worker processes (they share only the database).")
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the web app with uvicorn (several workers share nothing but the database)."""
     rt = runtime(create=True)
@@ -334,20 +423,42 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=8000, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, type=int, show_default=True, help="Port to listen on.")
 @click.option("--no-serve", is_flag=True, help="Seed only, do not start the server.")
 def demo(host: str, port: int, no_serve: bool) -> None:
-    """Seed a demo force with answers, print logins and answer links, and serve."""
+    """Seed a demo force with answers, serve it, and print logins and answer links last."""
     from web.demo import seed_demo
 
-    rt = runtime(create=True)
-    seed_demo(rt, base_url=f"http://{host}:{port}", echo=click.echo)
-    rt.engine.dispose()
-    if not no_serve:
-        from web.serve import run_server
+    if not os.environ.get("SENTIMETER_BASE_URL", "").strip():
+        # The demo's cards, links and SSO callback carry the address it really serves on.
+        os.environ["SENTIMETER_BASE_URL"] = f"http://{_reachable(host)}:{port}"
+        get_settings.cache_clear()
+    from web.serve import quiet_logs
 
-        run_server(host=host, port=port, workers=1)
+    rt = runtime(create=True)
+    # Quiet unless asked: warnings only, so the logins are the last thing on the screen.
+    level = rt.settings.log_level if os.environ.get("SENTIMETER_LOG_LEVEL") else "warning"
+    quiet_logs(level)  # before seeding starts the scrubber's loading thread
+    summary = seed_demo(rt, base_url=rt.settings.base_url, echo=click.echo)
+    rt.engine.dispose()
+
+    def show() -> None:
+        click.echo("\n".join(summary))
+
+    if no_serve:
+        show()
+        return
+    from web.serve import run_server
+
+    run_server(host=host, port=port, workers=1, log_level=level, on_ready=show)
+
+
+def _reachable(host: str) -> str:
+    """A host name a browser can use: a wildcard bind is reached on the loopback address."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104  (compared, not bound)
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
 
 
 def _register_operations() -> None:

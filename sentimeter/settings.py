@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
+LOCAL_URL = "http://127.0.0.1:8000"
+
 
 class SettingsError(RuntimeError):
     """Raised when the environment describes a configuration we refuse to run with."""
@@ -81,8 +83,14 @@ class Settings:
         },
     )
     base_url: str = field(
-        default="http://127.0.0.1:8000",
-        metadata={"env": "SENTIMETER_BASE_URL", "doc": "Public address printed on code cards."},
+        default="",
+        metadata={
+            "env": "SENTIMETER_BASE_URL",
+            "doc": "Public address people reach Sentimeter at "
+            "(e.g. `https://sentimeter.example.nl`), printed on code cards and used for the "
+            "SSO callback. Required to print cards; "
+            "`sentimeter demo` uses its own address when unset.",
+        },
     )
     k_min: int = field(
         default=5,
@@ -187,6 +195,11 @@ class Settings:
         return not self.database_url and not self.master_key and not self.master_key_file
 
     @property
+    def public_url(self) -> str:
+        """The configured public address, or this machine's default port when unset."""
+        return self.base_url.rstrip("/") or LOCAL_URL
+
+    @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:
             return self.database_url
@@ -268,7 +281,7 @@ def settings_from_env() -> Settings:
         database_url=database_url,
         master_key=master_key,
         master_key_file=master_key_file,
-        base_url=os.environ.get("SENTIMETER_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        base_url=os.environ.get("SENTIMETER_BASE_URL", "").strip().rstrip("/"),
         k_min=k_min,
         cookie_secure=_bool("SENTIMETER_COOKIE_SECURE", not embedded),
         session_hours=_int("SENTIMETER_SESSION_HOURS", 8, minimum=1),
