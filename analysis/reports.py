@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from analysis.decrypt import load_comments
+from analysis.direction import favourable_answers, is_reversed, mean_range
 from analysis.release import current_publication
 from sentimeter.models import Round
 from sentimeter.vault import Vault
@@ -155,7 +156,9 @@ def _items(entry: dict[str, Any], instrument: Any, lang: str) -> list[dict[str, 
                      "type": item.type, "suppressed": row["status"] != "published",
                      "reason": row["reason"], "n": row["n"], "mean": row["mean"],
                      "favourable": row["favourable"], "counts": row["counts"],
-                     "categories": row["categories"]})
+                     "categories": row["categories"],
+                     "favourable_answers": favourable_answers(item, lang),
+                     "reversed": is_reversed(item), "mean_range": mean_range(item)})
     return rows
 
 

@@ -122,5 +122,5 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         ok = False
     ok = ok and user is not None and bool(user.password_hash)
     if ok:
-        lockout.give_back(_engine(session), email)
+        lockout.give_back(session, email)
     return user if ok else None

@@ -4,7 +4,7 @@ The server learns who asks for a token (roster or single sign-on) but never sees
 it signs a blinded message. Later it sees the token with an answer but cannot tell whom it
 signed it for, because every token of a team was signed with the same key. What it keeps:
 
-- issuer store: ``token_issuance`` (officer hash, round) -- "has had the one token";
+- issuer store: ``token_issuance`` (one hash of officer and round) -- "has had the token";
 - answer store: ``token_key`` (round, team, key, count of tokens) and ``spent_token`` (SHA-256
   of a redeemed token's message).
 
@@ -188,8 +188,13 @@ def remaining_capacity(main: Session, round_id: int, unit_code: str) -> int:
     return max(0, headcount - int(cards) - (key.issued if key else 0))
 
 
+def issuance_entry(officer: Officer, round_id: int) -> str:
+    """The issuance record's one column: a hash of (officer, round), nothing to join on."""
+    return hashlib.sha256(f"{officer.officer_hash}|{round_id}".encode()).hexdigest()
+
+
 def has_token(issuer: Session, officer: Officer, round_id: int) -> bool:
-    return issuer.get(TokenIssuance, (officer.officer_hash, round_id)) is not None
+    return issuer.get(TokenIssuance, issuance_entry(officer, round_id)) is not None
 
 
 def issue(main: Session, issuer: Session, vault: Vault, *, officer: Officer, round_id: int,
@@ -205,7 +210,7 @@ def issue(main: Session, issuer: Session, vault: Vault, *, officer: Officer, rou
     open_round_for(main, round_id, officer.unit_code)
     if has_token(issuer, officer, round_id):
         raise TokenRefused("already")
-    issuer.add(TokenIssuance(officer_hash=officer.officer_hash, round_id=round_id))
+    issuer.add(TokenIssuance(entry=issuance_entry(officer, round_id)))
     try:
         issuer.flush()
     except IntegrityError:  # the same officer, twice at once

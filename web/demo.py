@@ -28,7 +28,7 @@ from surveys.org import OrgRow as SurveyOrgRow
 from surveys.org import Tree, import_org
 from surveys.rounds import create_round, open_round
 from surveys.scrub import warm_up
-from web.demo_tokens import token_link_lines
+from web.demo_tokens import add_token_team, token_link_lines
 
 DEMO_PEOPLE = 2_000
 DEMO_PASSWORD = "demo-Sentimeter-2026"  # noqa: S105  (printed on start; demo data only)
@@ -89,6 +89,7 @@ def _seed(runtime: Runtime, echo: Echo) -> None:
         import_org(db, [SurveyOrgRow(r.code, r.parent_code, r.level, r.name, r.headcount)
                         for r in force])
         _add_users(db)
+        add_token_team(db)  # issue #13: a team that answers by personal token
     teams = [r for r in force if r.level == "team"]
     plan = [("team-thermometer", "Team Thermometer Q3 2026", True),
             ("sentimeter", "Sentimeter oktober 2026", True),

@@ -14,7 +14,7 @@ from sentimeter.runtime import Runtime
 from surveys.org import OrgRow
 from tests.conftest import open_round_with_codes, random_answers
 from tests.tokens.conftest import answer, fetch_token
-from web.demo_tokens import DEMO_TEAM, token_link_lines
+from web.demo_tokens import DEMO_TEAM, add_token_team, token_link_lines
 
 
 def test_the_roster_command_prints_one_working_enrolment_link_per_officer(
@@ -51,6 +51,8 @@ def test_the_keys_command_makes_a_key_for_every_team_of_the_round(
 
 def test_the_demo_link_lets_the_demo_officer_answer_by_personal_token(
         runtime: Runtime, org: list[OrgRow], client: TestClient[Any]) -> None:
+    with session_scope(runtime.engine) as db:
+        assert add_token_team(db) == DEMO_TEAM  # seeded before the demo's rounds open
     round_id, _ = open_round_with_codes(runtime, instrument="sentimeter")
     with session_scope(runtime.engine) as db:
         lines = token_link_lines(db, runtime, "http://testserver")

@@ -18,7 +18,7 @@ from sentimeter.runtime import Runtime, open_runtime
 from sentimeter.settings import Settings
 from sentimeter.token_models import ISSUER_TABLES, RosterOfficer, SpentToken, TokenIssuance
 from surveys.org import OrgRow
-from surveys.tokens import import_roster
+from surveys.tokens import Officer, has_token, import_roster
 from tests.conftest import open_round_with_codes, random_answers
 from tests.tokens.conftest import answer, fetch_token
 
@@ -31,16 +31,16 @@ def _columns(engine: Any, table: str) -> set[str]:
 
 def test_issuer_and_answer_tables_share_no_column_that_singles_out_an_answer(
         runtime: Runtime) -> None:
-    """Read the real schema. The issuance record shares only the round with the answer tables,
-    the roster only the team; together they name (round, team), which every answer of that
-    team in that round carries alike. No id, time, token or order column is shared."""
+    """Read the real schema. The issuance record shares no column with the answer tables; the
+    roster only the team, which every answer of that team carries alike. No id, time, token
+    or order column is shared."""
     issuance = _columns(runtime.engine, TokenIssuance.__tablename__)
     roster = _columns(runtime.engine, RosterOfficer.__tablename__)
     for answer_table in ANSWER_TABLES:
         answers = _columns(runtime.engine, answer_table)
-        assert issuance & answers <= {"round_id"}, answer_table
+        assert issuance & answers == set(), answer_table
         assert roster & answers <= {"unit_code"}, answer_table
-    assert issuance == {"officer_hash", "round_id"}
+    assert issuance == {"entry"}
     assert not any(c == "at" or c.endswith("_at") or "time" in c or c == "id"
                    for c in issuance | roster)
     assert _columns(runtime.engine, SpentToken.__tablename__) == {"token_hash"}
@@ -82,15 +82,17 @@ def test_the_issuer_store_can_live_in_its_own_database(
                              .where(Response.round_id == round_id)).one() == len(tokens)
         assert set(inspect(separate).get_table_names()) == set(ISSUER_TABLES)
         with Session(separate) as issuer:
-            rows = issuer.exec(select(TokenIssuance)).all()
-            teams = {r.officer_hash: r.unit_code for r in issuer.exec(select(RosterOfficer))}
-        assert sorted(r.round_id for r in rows) == [round_id] * len(tokens)
+            roster = issuer.exec(select(RosterOfficer)).all()
+            officers = [Officer(officer_hash=r.officer_hash, unit_code=r.unit_code)
+                        for r in roster]
+            assert all(has_token(issuer, o, round_id) for o in officers)
+            assert len(issuer.exec(select(TokenIssuance)).all()) == len(tokens)
         with Session(main_engine) as main:
             # Someone holding both databases joins on everything they share: each officer
             # matches every answer of their team in the round, never just their own.
-            for row in rows:
-                matched = main.exec(select(Response.id).where(Response.round_id == row.round_id)
-                                    .where(Response.unit_code == teams[row.officer_hash])).all()
+            for officer in officers:
+                matched = main.exec(select(Response.id).where(Response.round_id == round_id)
+                                    .where(Response.unit_code == officer.unit_code)).all()
                 assert len(matched) == len(tokens)
     finally:
         main_engine.dispose()
