@@ -3,8 +3,8 @@
 One open round per instrument with one padded sealed answer per person of the synthetic
 force (65,000 by default; every fifth with a comment), written in bulk with the real vault
 and layout (``pack_open``), plus one used code each. Then each round is closed as
-``close_and_publish`` closes it, timed step by step: ``close_round`` (state and the old
-row shuffle), ``rewrite_closed_round`` (open, re-seal, split comments, shuffle, tally),
+``close_and_publish`` closes it, timed step by step: ``close_round`` (the state),
+``rewrite_closed_round`` (open, re-seal, split comments, shuffle, tally),
 the commit, and the compaction that runs after the commit. The Sentimeter round is closed
 while the Team Thermometer round is still open, so its compaction also carries the other
 round's rows, as a real installation would.
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     sections = [run(backend, args.people) for backend in backends]
     body = "\n\n".join([
         f"{args.people:,} people, one round per instrument. Each close: `close_round` "
-        "(state, and the older delete/re-insert shuffle it still does), the rewrite "
+        "(the state), the rewrite "
         "(open every answer, re-seal ratings under new ids at the closed size, split out "
         "and pad comments, shuffle, replace codes by tallies), then after the commit the "
         "compaction (SQLite: truncating WAL checkpoint, VACUUM, checkpoint; PostgreSQL: "
