@@ -22,7 +22,7 @@ from analysis.gate import publish
 from analysis.publication import Publication, decode, encode
 from analysis.storage_close import rewrite_closed_round
 from sentimeter.models import Publication as StoredPublication
-from sentimeter.models import Round
+from sentimeter.models import Round, RoundTeam
 from sentimeter.vault import Vault
 from surveys.codes import code_counts
 from surveys.instrument import load_instrument
@@ -33,16 +33,19 @@ from surveys.rounds import close_round
 def over_headcount(session: Session, round_: Round, tree: Tree) -> frozenset[str]:
     """Teams with more used codes than people: k answers there need not be k people.
 
-    The headcount is the organisation's at close (a headcount frozen at open replaces it
-    where the round records one); 0 means unknown and is not checked.
+    The headcount is the lower of the one frozen when the round opened and the
+    organisation's at close (a team that shrank is judged by its new size); 0 means unknown
+    and is not checked.
     """
     assert round_.id is not None
-    frozen = getattr(round_, "headcounts", None) or {}
+    frozen = {t.unit_code: t.frozen_headcount for t in session.exec(
+        select(RoundTeam).where(col(RoundTeam.round_id) == round_.id))}
     over = set()
     for c in code_counts(session, round_.id):
         unit = tree.units.get(c.unit_code)
-        headcount = int(frozen.get(c.unit_code, unit.headcount if unit else 0))
-        if headcount > 0 and c.used > headcount:
+        known = [h for h in (frozen.get(c.unit_code), unit.headcount if unit else None)
+                 if h is not None and h > 0]
+        if known and c.used > min(known):
             over.add(c.unit_code)
     return frozenset(over)
 
