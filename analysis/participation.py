@@ -65,7 +65,8 @@ def participation(session: Session, round_: Round) -> list[UnitParticipation]:
             band = rate_band(used, issued)
         elif round_.state == "closed":
             entry = published_units.get(code)
-            band, responses = (entry.rate_band, entry.responses) if entry else (None, None)
+            if entry is not None:
+                band, responses = entry.rate_band, entry.responses
         rows.append(UnitParticipation(
             code=code, name=unit.name, level=unit.level,
             depth=len(tree.ancestors(code)) - root_depth, headcount=unit.headcount,
