@@ -7,8 +7,9 @@ administrator (202).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from sqlmodel import Session
 
@@ -23,13 +24,48 @@ from web.auth import current_user, requires_admin
 from web.i18n import choose_lang
 
 
+class CodesOut(msgspec.Struct, forbid_unknown_fields=True):
+    unit: str
+    codes: list[str]
+
+
+class UnitParticipationOut(msgspec.Struct, forbid_unknown_fields=True):
+    unit: str
+    level: str
+    headcount: int
+    cap: int | None
+    issued: int
+    participation_band: str | None
+    responses: int | None
+
+
+class ParticipationOut(msgspec.Struct, forbid_unknown_fields=True):
+    round: int
+    state: str
+    units: list[UnitParticipationOut]
+
+
+class ApprovalOut(msgspec.Struct, forbid_unknown_fields=True):
+    id: int
+    kind: Annotated[str, msgspec.Meta(description="grant_role or raise_cap")]
+    target: str
+    detail: str
+    state: Annotated[str, msgspec.Meta(description="pending, approved or rejected")]
+    requested_by: str
+    decided_by: str | None
+
+
+class ApprovalsOut(msgspec.Struct, forbid_unknown_fields=True):
+    approvals: list[ApprovalOut]
+
+
 def _error(status: int, detail: str) -> Response[Any]:
     return Response(content={"status_code": status, "detail": detail}, status_code=status)
 
 
-def _approval(a: Approval) -> dict[str, Any]:
-    return {"id": a.id, "kind": a.kind, "target": a.target, "detail": a.detail,
-            "state": a.state, "requested_by": a.requested_by, "decided_by": a.decided_by}
+def _approval(a: Approval) -> ApprovalOut:
+    return ApprovalOut(id=a.id or 0, kind=a.kind, target=a.target, detail=a.detail,
+                       state=a.state, requested_by=a.requested_by, decided_by=a.decided_by)
 
 
 def _as_int(value: Any) -> int | None:
@@ -44,7 +80,7 @@ class AdminApi(Controller):
 
     @post("/rounds/{round_id:int}/codes", sync_to_thread=True, status_code=201)
     def issue(self, request: Request[Any, Any, Any], round_id: int, data: dict[str, Any],
-              db: Session, runtime: Runtime) -> Response[Any]:
+              db: Session, runtime: Runtime) -> Response[CodesOut]:
         """Issue codes for one team (409 beyond its cap), e.g. to send personal links."""
         user = current_user(request, db)
         unit, count = str(data.get("unit", ""))[:64], _as_int(data.get("count"))
@@ -60,23 +96,25 @@ class AdminApi(Controller):
         record(db, actor=user.email, action="codes.issue", target=f"round:{round_id}/{unit}",
                detail=f"{len(codes)} codes via api")
         db.commit()  # before the client's next request (the clean-up commit comes later)
-        return Response(content={"unit": unit, "codes": codes}, status_code=201)
+        return Response(content=CodesOut(unit=unit, codes=codes), status_code=201)
 
     @get("/rounds/{round_id:int}/participation", sync_to_thread=True)
     def participation(self, request: Request[Any, Any, Any], round_id: int,
-                      db: Session) -> Response[Any]:
+                      db: Session) -> Response[ParticipationOut]:
         """Issued codes, caps and banded participation (no used counts while open)."""
         current_user(request, db)
         try:
             round_ = get_round(db, round_id)
         except RoundError as exc:
             return _error(404, str(exc))
-        return Response(content={"round": round_id, "state": round_.state,
-                                 "units": [p.as_json() for p in participation(db, round_)]})
+        return Response(content=ParticipationOut(
+            round=round_id, state=round_.state,
+            units=[msgspec.convert(p.as_json(), UnitParticipationOut)
+                   for p in participation(db, round_)]))
 
     @post("/rounds/{round_id:int}/cap", sync_to_thread=True, status_code=202)
     def raise_cap(self, request: Request[Any, Any, Any], round_id: int, data: dict[str, Any],
-                  db: Session) -> Response[Any]:
+                  db: Session) -> Response[ApprovalOut]:
         """Ask a second administrator to raise a team's cap."""
         user = current_user(request, db)
         cap = _as_int(data.get("cap"))
@@ -92,7 +130,7 @@ class AdminApi(Controller):
 
     @post("/accounts", sync_to_thread=True, status_code=202)
     def request_account(self, request: Request[Any, Any, Any], data: dict[str, Any],
-                        db: Session) -> Response[Any]:
+                        db: Session) -> Response[ApprovalOut]:
         """Ask for an account or role; it exists only once a second administrator approves."""
         user = current_user(request, db)
         try:
@@ -107,13 +145,14 @@ class AdminApi(Controller):
         return Response(content=_approval(asked), status_code=202)
 
     @get("/approvals", sync_to_thread=True)
-    def approvals(self, request: Request[Any, Any, Any], db: Session) -> list[dict[str, Any]]:
+    def approvals(self, request: Request[Any, Any, Any], db: Session) -> ApprovalsOut:
+        """Requests waiting for a second administrator."""
         current_user(request, db)
-        return [_approval(a) for a in pending(db)]
+        return ApprovalsOut(approvals=[_approval(a) for a in pending(db)])
 
     @post("/approvals/{approval_id:int}", sync_to_thread=True, status_code=200)
     def decide(self, request: Request[Any, Any, Any], approval_id: int, data: dict[str, Any],
-               db: Session) -> Response[Any]:
+               db: Session) -> Response[ApprovalOut]:
         """{"decision": "approve" | "reject"}; 409 for one's own request or a decided one."""
         user = current_user(request, db)
         decision = data.get("decision")
