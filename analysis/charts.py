@@ -27,21 +27,34 @@ NEUTRAL_COLOUR = "#d9d9d9"
 FAVOURABLE_COLOUR = "#2c7bb6"
 SUPPRESSED_COLOUR = "#8c8c8c"
 MUTED_TEXT = "#595959"
-LABEL_WIDTH = 130
+LABEL_WIDTH = 150
+"""Width of the statements' column on a phone-sized chart; wider charts get a wider one."""
+MIN_FONT = 12
+"""No chart text is smaller than this (px)."""
+CHAR_WIDTH = 6.5
+"""Average width of a 12 px character, used to wrap statements to their column."""
+LINE_HEIGHT = 15
 
 TEXT: dict[Lang, dict[str, str]] = {
     "nl": {
-        "unfavourable": "Oneens",
+        "unfavourable": "Ongunstig",
         "neutral": "Neutraal",
-        "favourable": "Eens",
+        "favourable": "Gunstig",
         "too_few": "te weinig antwoorden",
-        "coarse_note": "Kleine groep: alleen het afgeronde aandeel eens wordt getoond.",
-        "coarse_subtitle": "≈ kleine groep: alleen het afgeronde aandeel eens",
+        "coarse_note": "Kleine groep: alleen het afgeronde aandeel gunstig wordt getoond.",
+        "coarse_subtitle": "≈ kleine groep: alleen het afgeronde aandeel gunstig",
+        "direction": "Gunstig: het antwoord dat op een goed teamklimaat wijst "
+        "(bij een negatief gestelde stelling is dat oneens).",
+        "favourable_is": "gunstig",
+        "favourable_answer": "Gunstig antwoord",
         "percent_axis": "% van de antwoorden",
         "statement": "Stelling",
         "answer": "Antwoord",
         "round": "Ronde",
-        "score": "Score (0–100)",
+        "score": "Score (0–100, hoger is gunstiger)",
+        "heat_score": "Score (hoger is gunstiger)",
+        "heat_range": "Score (hoger is gunstiger); kleuren over {low}–{high}, "
+        "het bereik dat voorkomt",
         "series": "Reeks",
         "gap_subtitle": "Een onderbreking betekent dat die ronde niet wordt getoond.",
         "unit": "Eenheid",
@@ -55,13 +68,20 @@ TEXT: dict[Lang, dict[str, str]] = {
         "neutral": "Neutral",
         "favourable": "Favourable",
         "too_few": "too few answers",
-        "coarse_note": "Small group: only the rounded share who agree is shown.",
-        "coarse_subtitle": "≈ small group: only the rounded share who agree",
+        "coarse_note": "Small group: only the rounded favourable share is shown.",
+        "coarse_subtitle": "≈ small group: only the rounded favourable share",
+        "direction": "Favourable: the answer that points to a good team climate "
+        "(for a negatively worded statement that is disagree).",
+        "favourable_is": "favourable",
+        "favourable_answer": "Favourable answer",
         "percent_axis": "% of answers",
         "statement": "Statement",
         "answer": "Answer",
         "round": "Round",
-        "score": "Score (0–100)",
+        "score": "Score (0–100, higher is more favourable)",
+        "heat_score": "Score (higher is more favourable)",
+        "heat_range": "Score (higher is more favourable); colours span {low}–{high}, "
+        "the range that occurs",
         "series": "Series",
         "gap_subtitle": "A gap means that round is not shown.",
         "unit": "Unit",
@@ -82,6 +102,10 @@ class ItemBar:
     distribution: dict[str, int] | None
     favourable_share: float | None
     suppressed: bool
+    favourable_answers: str = ""
+    """Which answers count as favourable ("oneens", "7–10"): said in the summary."""
+    reversed: bool = False
+    """True for a negatively worded statement: its row says that disagreeing is favourable."""
 
 
 @dataclass(frozen=True)
@@ -117,9 +141,22 @@ def _lang(lang: str) -> Lang:
     raise ValueError(f"unsupported language: {lang!r}")
 
 
-def _wrap(label: str, width: int = 24) -> str:
-    """Break long statements into lines so they fit beside the bars on a phone."""
-    return "\n".join(textwrap.wrap(label, width)) or label
+MAX_LINES = 3
+"""A statement beside its bar takes at most this many lines (the table below has it whole)."""
+
+
+def _wrap(label: str, width: int = 24, max_lines: int = MAX_LINES) -> str:
+    """Break long statements into lines so they fit beside the bars; cut off with an ellipsis
+    after ``max_lines`` so that one long statement does not make every row tall."""
+    lines = textwrap.wrap(label, width, max_lines=max_lines, placeholder=" …")
+    return "\n".join(lines) or label
+
+
+def _row_label(item: ItemBar, t: dict[str, str]) -> str:
+    """The statement beside its bar; a reversed one says which answer is favourable."""
+    if item.reversed and item.favourable_answers:
+        return f"{item.label} ({t['favourable_is']}: {item.favourable_answers})"
+    return item.label
 
 
 def _pct(value: float) -> str:
@@ -134,8 +171,17 @@ def _score_text(score: float, lang: Lang) -> str:
 
 
 def _with_meta(chart: AnyChart, lang: Lang) -> AnyChart:
-    """Record the language so rendering can pick the matching number locale."""
-    return chart.properties(usermeta={"sentimeter": {"lang": lang}})
+    """Record the language (for the number locale) and lift every text to at least 12 px:
+    Vega-Lite's defaults (10-11 px) are too small to read on a screen or on paper."""
+    configured: AnyChart = (
+        chart.configure_axis(labelFontSize=MIN_FONT, titleFontSize=MIN_FONT)
+        .configure_legend(labelFontSize=MIN_FONT, titleFontSize=MIN_FONT)
+        .configure_header(labelFontSize=MIN_FONT, titleFontSize=MIN_FONT)
+        .configure_title(fontSize=MIN_FONT + 2, subtitleFontSize=MIN_FONT)
+        .configure_text(fontSize=MIN_FONT)
+        .properties(usermeta={"sentimeter": {"lang": lang}})
+    )
+    return configured
 
 
 # --- item bars --------------------------------------------------------------------------
@@ -155,7 +201,7 @@ def _favourable_pct(item: ItemBar) -> tuple[float, bool] | None:
     return 100.0 * item.favourable_share, True
 
 
-def _segments(item: ItemBar, t: dict[str, str]) -> list[dict[str, Any]]:
+def _segments(item: ItemBar, t: dict[str, str], chars: int = 24) -> list[dict[str, Any]]:
     """Diverging segments: unfavourable left of 0, neutral straddling 0, favourable right."""
     assert item.distribution is not None
     total = sum(item.distribution.values())
@@ -170,8 +216,8 @@ def _segments(item: ItemBar, t: dict[str, str]) -> list[dict[str, Any]]:
     )
     return [
         {
-            "label": _wrap(item.label),
-            "full": item.label,
+            "label": _wrap(_row_label(item, t), chars),
+            "full": _row_label(item, t),
             "category": t[key],
             "x": round(x, 2),
             "x2": round(x2, 2),
@@ -182,7 +228,8 @@ def _segments(item: ItemBar, t: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
-def _item_rows(items: Sequence[ItemBar], lang: Lang) -> tuple[list[dict[str, Any]], ...]:
+def _item_rows(items: Sequence[ItemBar], lang: Lang,
+               chars: int = 24) -> tuple[list[dict[str, Any]], ...]:
     """Split items into bar, coarse-bar, value-text and suppressed-text rows."""
     t = TEXT[lang]
     bars: list[dict[str, Any]] = []
@@ -191,7 +238,7 @@ def _item_rows(items: Sequence[ItemBar], lang: Lang) -> tuple[list[dict[str, Any
     hidden: list[dict[str, Any]] = []
     for item in items:
         fav = _favourable_pct(item)
-        label = _wrap(item.label)
+        label = _wrap(_row_label(item, t), chars)
         if fav is None:
             hidden.append({"label": label, "text": t["too_few"]})
             continue
@@ -200,7 +247,7 @@ def _item_rows(items: Sequence[ItemBar], lang: Lang) -> tuple[list[dict[str, Any
             coarse.append(
                 {
                     "label": label,
-                    "full": item.label,
+                    "full": _row_label(item, t),
                     "category": t["favourable"],
                     "x": 0,
                     "x2": round(pct, 2),
@@ -210,7 +257,7 @@ def _item_rows(items: Sequence[ItemBar], lang: Lang) -> tuple[list[dict[str, Any
             )
             values.append({"label": label, "x": round(pct, 2), "text": "≈" + _pct(pct)})
         else:
-            segs = _segments(item, t)
+            segs = _segments(item, t, chars)
             bars.extend(segs)
             end = max((s["x2"] for s in segs), default=0.0)
             values.append({"label": label, "x": max(end, 0.0), "text": _pct(pct)})
@@ -227,8 +274,10 @@ def item_bars(
     """
     lg = _lang(lang)
     t = TEXT[lg]
-    bars, coarse, values, hidden = _item_rows(items, lg)
-    labels = list(dict.fromkeys(_wrap(i.label) for i in items))
+    label_width = LABEL_WIDTH if width <= 400 else round(width * 0.5)
+    chars = int(label_width / CHAR_WIDTH)
+    bars, coarse, values, hidden = _item_rows(items, lg, chars)
+    labels = list(dict.fromkeys(_wrap(_row_label(i, t), chars) for i in items))
     categories = [t["unfavourable"], t["neutral"], t["favourable"]]
     y = alt.Y(
         "label:N",
@@ -237,8 +286,9 @@ def item_bars(
         scale=alt.Scale(domain=labels),
         axis=alt.Axis(
             labelExpr="split(datum.label, '\\n')",
-            labelLimit=LABEL_WIDTH,
-            labelFontSize=11,
+            labelLimit=label_width,
+            labelFontSize=MIN_FONT,
+            labelLineHeight=LINE_HEIGHT,
             domain=False,
             ticks=False,
         ),
@@ -277,17 +327,25 @@ def item_bars(
             tooltip=[*tooltip, alt.Tooltip("note:N", title=t["note"])],
         ),
         alt.Chart(alt.InlineData(values=values))
-        .mark_text(align="left", dx=3, fontSize=10)
+        .mark_text(align="left", dx=3, fontSize=MIN_FONT)
         .encode(y=y, x=x, text="text:N"),
         alt.Chart(alt.InlineData(values=hidden))
-        .mark_text(fontStyle="italic", color=MUTED_TEXT, fontSize=11)
+        .mark_text(fontStyle="italic", color=MUTED_TEXT, fontSize=MIN_FONT)
         .encode(y=y, x=alt.datum(0), text="text:N"),
     ]
     lines = max((label.count("\n") + 1 for label in labels), default=1)
     chart = alt.layer(*layers).properties(
-        width=max(width - LABEL_WIDTH - 20, 120),
-        height=alt.Step(max(30, 13 * lines + 12)),
-        title=alt.Title(title, subtitle=t["coarse_subtitle"] if coarse else "", anchor="start"),
+        padding={"left": 24, "top": 5, "right": 5, "bottom": 5},
+        width=max(width - label_width - 44, 120),
+        height=alt.Step(max(30, LINE_HEIGHT * lines + 10)),
+        title=alt.Title(
+            title or _wrap(t["direction"], int(width / CHAR_WIDTH) - 4, 4).split("\n"),
+            subtitle=t["coarse_subtitle"] if coarse else "",
+            anchor="start",
+            fontSize=MIN_FONT,
+            fontWeight="normal",
+            subtitleFontSize=MIN_FONT,
+        ),
     )
     return _with_meta(chart, lg)
 
@@ -295,32 +353,34 @@ def item_bars(
 def summary_item_bars(items: Sequence[ItemBar], lang: str = "nl") -> str:
     """One sentence naming the highest and lowest statement and how many are hidden."""
     lg = _lang(lang)
-    shown = [(i.label, *fav) for i in items if (fav := _favourable_pct(i)) is not None]
+    shown = [(i, *fav) for i in items if (fav := _favourable_pct(i)) is not None]
     n, hidden = len(items), len(items) - len(shown)
     if n == 0:
         return "Er zijn geen stellingen." if lg == "nl" else "There are no statements."
+    word = TEXT[lg]["favourable_is"]
 
-    def fig(pct: float, coarse: bool) -> str:
+    def fig(item: ItemBar, pct: float, coarse: bool) -> str:
         approx = ("ongeveer " if lg == "nl" else "about ") if coarse else ""
-        return f"{approx}{_pct(pct)} {'eens' if lg == 'nl' else 'agree'}"
+        answers = f": {item.favourable_answers}" if item.favourable_answers else ""
+        return f"{approx}{_pct(pct)} {word}{answers}"
 
     parts: list[str] = []
     if len(shown) == 1:
-        label, pct, coarse = shown[0]
+        item, pct, coarse = shown[0]
         parts.append(
-            f"'{label}' scoort {fig(pct, coarse)}"
+            f"'{item.label}' scoort {fig(item, pct, coarse)}"
             if lg == "nl"
-            else f"'{label}' scores {fig(pct, coarse)}"
+            else f"'{item.label}' scores {fig(item, pct, coarse)}"
         )
     elif shown:
         hi = max(shown, key=lambda s: s[1])
         lo = min(shown, key=lambda s: s[1])
         parts.append(
-            f"Van {n} stellingen scoort '{hi[0]}' het hoogst ({fig(hi[1], hi[2])}) en "
-            f"'{lo[0]}' het laagst ({fig(lo[1], lo[2])})"
+            f"Van {n} stellingen scoort '{hi[0].label}' het gunstigst ({fig(*hi)}) en "
+            f"'{lo[0].label}' het minst gunstig ({fig(*lo)})"
             if lg == "nl"
-            else f"Of {n} statements, '{hi[0]}' scores highest ({fig(hi[1], hi[2])}) and "
-            f"'{lo[0]}' lowest ({fig(lo[1], lo[2])})"
+            else f"Of {n} statements, '{hi[0].label}' is the most favourable ({fig(*hi)}) and "
+            f"'{lo[0].label}' the least favourable ({fig(*lo)})"
         )
     if hidden:
         parts.append(_hidden_items_text(hidden, n, lg))
@@ -410,7 +470,8 @@ def trend_multiples(
     )
     if any(p.score is None for p in points):
         chart = chart.properties(
-            title=alt.Title(t["gap_subtitle"], anchor="start", fontSize=11, fontWeight="normal")
+            title=alt.Title(t["gap_subtitle"], anchor="start", fontSize=MIN_FONT,
+                            fontWeight="normal")
         )
     return _with_meta(chart, lg)
 
@@ -428,9 +489,11 @@ def summary_trend(points: Sequence[TrendPoint], lang: str = "nl") -> str:
         parts.append(_series_text(name, shown, lg))
     rounds, hidden = len(_round_order(points)), sum(p.score is None for p in points)
     head = (
-        f"Verloop over {rounds} {'ronde' if rounds == 1 else 'rondes'}: "
+        f"Verloop over {rounds} {'ronde' if rounds == 1 else 'rondes'} "
+        "(score 0–100, hoger is gunstiger): "
         if lg == "nl"
-        else f"Trend over {rounds} {'round' if rounds == 1 else 'rounds'}: "
+        else f"Trend over {rounds} {'round' if rounds == 1 else 'rounds'} "
+        "(score 0–100, higher is more favourable): "
     )
     tail = ""
     if hidden:
@@ -490,16 +553,22 @@ def heatmap(cells: Sequence[HeatCell], *, lang: str = "nl") -> AnyChart:
         title=None,
         sort=scales,
         scale=alt.Scale(domain=scales),
-        axis=alt.Axis(orient="top", labelAngle=-40, labelLimit=110),
+        axis=alt.Axis(orient="top", labelAngle=-40, labelLimit=180),
     )
     y = alt.Y(
         "unit:N",
         title=None,
         sort=units,
         scale=alt.Scale(domain=units),
-        axis=alt.Axis(labelLimit=130),
+        axis=alt.Axis(labelLimit=260),
     )
     states = [t["too_few"], t["no_data"]]
+    scores = [float(r["score"]) for r in shown]
+    low, high = (math.floor(min(scores)), math.ceil(max(scores))) if scores else (0, 100)
+    if high - low < 10:  # a near-constant comparison still gets a readable spread
+        low, high = max(0, low - 5), min(100, high + 5)
+    middle = 50 if low < 50 < high else (low + high) / 2
+    score_title = t["heat_range"].format(low=low, high=high).replace(", ", ",; ").split("; ")
     score_rect = (
         alt.Chart(alt.InlineData(values=shown))
         .mark_rect(stroke="white")
@@ -508,9 +577,11 @@ def heatmap(cells: Sequence[HeatCell], *, lang: str = "nl") -> AnyChart:
             y=y,
             color=alt.Color(
                 "score:Q",
-                title="Score",
-                scale=alt.Scale(scheme="blueorange", reverse=True, domain=[0, 100], domainMid=50),
-                legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=120),
+                title=score_title,
+                scale=alt.Scale(scheme="blueorange", reverse=True, domain=[low, high],
+                                domainMid=middle),
+                legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=160,
+                                  values=[low, high], titleLimit=260),
             ),
             tooltip=[
                 alt.Tooltip("unit:N", title=t["unit"]),
@@ -532,6 +603,8 @@ def heatmap(cells: Sequence[HeatCell], *, lang: str = "nl") -> AnyChart:
                 scale=alt.Scale(domain=states, range=[SUPPRESSED_COLOUR, "#ffffff"]),
                 legend=alt.Legend(
                     orient="bottom",
+                    direction="vertical",
+                    labelLimit=300,
                     labelExpr=(
                         f"datum.label == '{states[0]}' ? '* ' + datum.label : '– ' + datum.label"
                     ),
@@ -546,7 +619,7 @@ def heatmap(cells: Sequence[HeatCell], *, lang: str = "nl") -> AnyChart:
     )
     labels = (
         alt.Chart(alt.InlineData(values=rows))
-        .mark_text(fontSize=11)
+        .mark_text(fontSize=MIN_FONT)
         .encode(
             x=x,
             y=y,
@@ -561,7 +634,8 @@ def heatmap(cells: Sequence[HeatCell], *, lang: str = "nl") -> AnyChart:
     chart = (
         alt.layer(score_rect, state_rect, labels)
         .resolve_scale(color="independent")
-        .properties(width=alt.Step(44), height=alt.Step(26))
+        .properties(width=alt.Step(44), height=alt.Step(26),
+                    padding={"left": 5, "top": 5, "right": 40, "bottom": 5})
     )
     return _with_meta(chart, lg)
 

@@ -1,4 +1,7 @@
-"""Charts, starters and CSV rows made from a gated report (never from raw data)."""
+"""Charts, starters and table rows made from a gated report (never from raw data).
+
+The locale-aware CSV and XLSX exports live in ``analysis.exports``.
+"""
 
 from __future__ import annotations
 
@@ -24,12 +27,19 @@ def item_bars_for(report: dict[str, Any]) -> list[charts.ItemBar]:
             continue
         share = item["favourable"] / 100 if item["favourable"] is not None else None
         bars.append(charts.ItemBar(label=item["text"], distribution=item["categories"],
-                                   favourable_share=share, suppressed=False))
+                                   favourable_share=share, suppressed=False,
+                                   favourable_answers=item.get("favourable_answers", ""),
+                                   reversed=item.get("reversed", False)))
     return bars
 
 
-def items_chart(report: dict[str, Any], lang: str) -> Any:
-    return charts.item_bars(item_bars_for(report), lang=lang)
+CHART_WIDTHS = (360, 600)
+"""The statement chart's widths: a phone's, and a desktop's half-page column."""
+
+
+def items_chart(report: dict[str, Any], lang: str, width: int = CHART_WIDTHS[0]) -> Any:
+    width = width if width in CHART_WIDTHS else CHART_WIDTHS[0]
+    return charts.item_bars(item_bars_for(report), lang=lang, width=width)
 
 
 def items_summary(report: dict[str, Any], lang: str) -> str:
@@ -142,41 +152,3 @@ def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     for row in rows:
         writer.writerow(["" if v is None else safe_cell(v) for v in row])
     return out.getvalue()
-
-
-def report_csv(report: dict[str, Any], trend: dict[str, Any] | None = None) -> str:
-    """Exactly what the unit page shows: suppressed cells empty, with a reason."""
-    header = ["unit", "round", "kind", "id", "text", "responses", "mean", "favourable_pct",
-              "score", "suppressed", "reason"]
-    unit, round_id = report["unit"]["code"], report["round"]["id"]
-    rows: list[list[Any]] = []
-    if report["suppressed"] or not report["released"]:
-        rows.append([unit, round_id, "unit", unit, report["unit"]["name"], None, None, None,
-                     None, True, report["reason"]])
-        return to_csv(header, rows)
-    rows.append([unit, round_id, "unit", unit, report["unit"]["name"], report["responses"],
-                 None, None, None, False, None])
-    for s in report["scales"]:
-        rows.append([unit, round_id, "scale", s["id"], s["name"], s["n"], None, s["favourable"],
-                     s["score"], s["suppressed"], s["reason"]])
-    for i in report["items"]:
-        rows.append([unit, round_id, "item", i["id"], i["text"], i["n"], i["mean"],
-                     i["favourable"], None, i["suppressed"], i["reason"]])
-    for mark in report["benchmarks"]:
-        for s in report["scales"]:
-            score = mark["scales"].get(s["id"])
-            rows.append([mark["code"], round_id, "benchmark", s["id"], mark["name"], None, None,
-                         None, score, score is None, None if score is not None else "too_few"])
-    for p in (trend or {}).get("points", []):
-        rows.append([unit, p["round_id"], "trend", p["series"], p["series_name"], None, None,
-                     None, p["score"], p["score"] is None, p["reason"]])
-    return to_csv(header, rows)
-
-
-def compare_csv(comparison: dict[str, Any]) -> str:
-    """The comparison's cells: suppressed ones with empty figures and the reason."""
-    header = ["unit", "unit_name", "scale", "responses", "mean", "favourable_pct",
-              "suppressed", "reason"]
-    rows = [[r["unit"], r["unit_name"], r["scale"], r["responses"], r["mean"], r["favourable"],
-             r["suppressed"], r["reason"]] for r in comparison["rows"]]
-    return to_csv(header, rows)

@@ -57,12 +57,16 @@ _BECAUSE: dict[str, dict[str, str]] = {
         "something to build on.",
     },
     "declined": {
-        "nl": "{name} is sinds de vorige ronde {change} punten gedaald (nu {score} van 100).",
-        "en": "{name} dropped {change} points since the previous round (now {score} out of 100).",
+        "nl": "{name} is sinds de vorige ronde {change} punten ongunstiger geworden "
+        "(nu {score} van 100; hoger is gunstiger).",
+        "en": "{name} became {change} points less favourable since the previous round "
+        "(now {score} out of 100; higher is more favourable).",
     },
     "improved": {
-        "nl": "{name} is sinds de vorige ronde {change} punten gestegen (nu {score} van 100).",
-        "en": "{name} rose {change} points since the previous round (now {score} out of 100).",
+        "nl": "{name} is sinds de vorige ronde {change} punten gunstiger geworden "
+        "(nu {score} van 100; hoger is gunstiger).",
+        "en": "{name} became {change} points more favourable since the previous round "
+        "(now {score} out of 100; higher is more favourable).",
     },
     "general_fill": {
         "nl": "Een open vraag, zodat ook onderwerpen buiten de uitkomsten aan bod komen.",

@@ -9,7 +9,8 @@ transaction::
 
 The database serialises the increments (a row lock on PostgreSQL, the write lock on SQLite),
 so each request gets a distinct number; only the first ``MAX_TRIES`` of a window may verify a
-password, whatever the concurrency. A correct password gives its ticket back. The window
+password, whatever the concurrency. Callers take the ticket before their own session touches
+the database, so a request never holds two pooled connections at once. A correct password gives its ticket back. The window
 starts at the first try and lasts ``WINDOW_SECONDS``; while it is full every try is refused
 with the seconds left, the same for existing and unknown e-mail addresses.
 """
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from sentimeter.models import LoginTicket
 
@@ -68,13 +70,16 @@ def reserve(engine: Engine, email: str, *, now: float | None = None) -> Ticket:
     return Ticket(True)
 
 
-def give_back(engine: Engine, email: str) -> None:
-    """A correct password does not count against the window."""
+def give_back(session: Session, email: str) -> None:
+    """A correct password does not count against the window.
+
+    Done in the caller's transaction (no hurry: until it commits the window only looks
+    fuller), so a login never holds two pooled connections at once; holding one while
+    waiting for another deadlocks the pool under a burst.
+    """
     table = LoginTicket.__table__  # type: ignore[attr-defined]
-    with engine.begin() as connection:
-        connection.execute(update(table).where(table.c.key == ticket_key(email),
-                                               table.c.tries > 0)
-                           .values(tries=table.c.tries - 1))
+    session.execute(update(table).where(table.c.key == ticket_key(email), table.c.tries > 0)
+                    .values(tries=table.c.tries - 1))
 
 
 def locked_for(engine: Engine, email: str, *, now: float | None = None) -> int:

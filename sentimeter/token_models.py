@@ -4,8 +4,8 @@ Answer store (the main database, beside the responses): the issuer key of each (
 with a count of tokens handed out for it, and the hashes of spent tokens -- nothing personal.
 Issuer store (``SENTIMETER_ISSUER_DATABASE_URL``, or the main database when unset): the
 roster (officer -> team) and "officer X has had a token for round R". The issuer tables have
-no foreign keys, so they can live in a database of their own; the only column they share
-with the answer store is the round number, which every answer of the round shares too.
+no foreign keys, so they can live in a database of their own. The issuance record shares no
+column with the answer store; the roster shares the team, which every answer of the team has.
 """
 
 from __future__ import annotations
@@ -45,12 +45,15 @@ class RosterOfficer(SQLModel, table=True):
 
 
 class TokenIssuance(SQLModel, table=True):
-    """Issuer store: officer X has had the one token of round R. No team, no time."""
+    """Issuer store: officer X has had the one token of round R -- as one hash of the pair.
+
+    Only someone who already names an officer and a round can ask "has this one had it?"; the
+    table has no round, team or time column, so it shares no column with any answer table.
+    """
 
     __tablename__ = "token_issuance"
 
-    officer_hash: str = Field(primary_key=True, max_length=64)
-    round_id: int = Field(primary_key=True)
+    entry: str = Field(primary_key=True, max_length=64)
 
 
 ISSUER_TABLES = ("roster_officer", "token_issuance")

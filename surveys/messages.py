@@ -22,8 +22,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This round has not started yet. Please try again later.",
     },
     "token_invalid": {
-        "nl": "Dit persoonlijke token hoort niet bij deze ronde of dit team. "
-              "Vraag geen nieuw token aan: er is er één per ronde. Gebruik je kaart als je die hebt.",
+        "nl": "Dit persoonlijke token hoort niet bij deze ronde of dit team. Er is één "
+              "token per ronde; gebruik je kaart als je die hebt.",
         "en": "This personal token does not belong to this round or team. "
               "There is one token per round; use your card if you have one.",
     },

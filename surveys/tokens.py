@@ -4,7 +4,7 @@ The server learns who asks for a token (roster or single sign-on) but never sees
 it signs a blinded message. Later it sees the token with an answer but cannot tell whom it
 signed it for, because every token of a team was signed with the same key. What it keeps:
 
-- issuer store: ``token_issuance`` (officer hash, round) -- "has had the one token";
+- issuer store: ``token_issuance`` (one hash of officer and round) -- "has had the token";
 - answer store: ``token_key`` (round, team, key, count of tokens) and ``spent_token`` (SHA-256
   of a redeemed token's message).
 
@@ -19,14 +19,16 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, update
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from sentimeter import blind_rsa
-from sentimeter.models import AccessCode, Round, Unit, utcnow
+from sentimeter.models import Round, Unit, utcnow
 from sentimeter.token_models import RosterOfficer, TokenIssuance, TokenKey
 from sentimeter.vault import Vault
+from surveys import codes
 from surveys.org import Tree
 
 _PEPPER_NAME = "officer-pepper"
@@ -134,7 +136,7 @@ def _key_aad(round_id: int, unit_code: str) -> bytes:
     return f"token-key|{round_id}|{unit_code}".encode()
 
 
-def _private_key(main: Session, vault: Vault, row: TokenKey) -> blind_rsa.rsa.RSAPrivateKey:
+def _private_key(main: Session, vault: Vault, row: TokenKey) -> RSAPrivateKey:
     data_key = vault.data_key(main, round_id=row.round_id, unit_code=row.unit_code)
     if data_key is None:
         raise TokenRefused("closed")  # keys destroyed: the round is over
@@ -170,24 +172,26 @@ def open_round_for(main: Session, round_id: int, unit_code: str) -> Round:
         raise TokenRefused("not_open")
     if round_.state == "closed" or (round_.closes_at is not None and round_.closes_at <= utcnow()):
         raise TokenRefused("closed")
-    if not Tree.load(main).is_within(unit_code, round_.unit_code):
-        raise TokenRefused("outside")
+    tree = Tree.load(main)
+    if unit_code not in tree.units or not tree.is_within(unit_code, round_.unit_code):
+        raise TokenRefused("outside")  # also a team an identity provider names that we lack
     return round_
 
 
 def remaining_capacity(main: Session, round_id: int, unit_code: str) -> int:
-    """Headcount minus the team's cards and tokens of this round (never below zero)."""
-    unit = main.get(Unit, unit_code)
-    headcount = unit.headcount if unit else 0
-    cards = main.exec(select(func.count()).select_from(AccessCode)
-                      .where(AccessCode.round_id == round_id)
-                      .where(AccessCode.unit_code == unit_code)).one()
-    key = main.get(TokenKey, (round_id, unit_code))
-    return max(0, headcount - int(cards) - (key.issued if key else 0))
+    """The team's cap minus its cards and tokens of this round (never below zero): the one
+    cap of surveys.codes (headcount frozen when the round opened, issue #11)."""
+    round_ = main.get(Round, round_id)
+    return codes.remaining_capacity(main, round_, unit_code) if round_ is not None else 0
+
+
+def issuance_entry(officer: Officer, round_id: int) -> str:
+    """The issuance record's one column: a hash of (officer, round), nothing to join on."""
+    return hashlib.sha256(f"{officer.officer_hash}|{round_id}".encode()).hexdigest()
 
 
 def has_token(issuer: Session, officer: Officer, round_id: int) -> bool:
-    return issuer.get(TokenIssuance, (officer.officer_hash, round_id)) is not None
+    return issuer.get(TokenIssuance, issuance_entry(officer, round_id)) is not None
 
 
 def issue(main: Session, issuer: Session, vault: Vault, *, officer: Officer, round_id: int,
@@ -203,7 +207,7 @@ def issue(main: Session, issuer: Session, vault: Vault, *, officer: Officer, rou
     open_round_for(main, round_id, officer.unit_code)
     if has_token(issuer, officer, round_id):
         raise TokenRefused("already")
-    issuer.add(TokenIssuance(officer_hash=officer.officer_hash, round_id=round_id))
+    issuer.add(TokenIssuance(entry=issuance_entry(officer, round_id)))
     try:
         issuer.flush()
     except IntegrityError:  # the same officer, twice at once

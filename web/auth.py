@@ -36,7 +36,7 @@ def try_login(db: Session, email: str, password: str, via: str) -> tuple[User | 
     Every outcome is audited; unknown addresses are not written down (they may be a password
     typed into the wrong field), the account is when it exists.
     """
-    try:
+    try:  # the lockout's own connections come first: see sentimeter/lockout.py
         wait = locked_for(db, email)
         if wait:
             raise LockedOut(wait)
@@ -45,14 +45,29 @@ def try_login(db: Session, email: str, password: str, via: str) -> tuple[User | 
         known = find_user(db, email)
         record(db, actor=known.email if known else "(unknown account)", action="login_locked",
                detail=f"{via}; {locked.retry_after} s left")
+        _release(db)
         return None, max(1, locked.retry_after)
     if user is None:
         known = find_user(db, email)
         record(db, actor=known.email if known else "(unknown account)", action="login_failed",
                detail=via)
+        _release(db)
         return None, 0
     record(db, actor=user.email, action="login", detail=via)
+    _release(db)
     return user, 0
+
+
+def _release(db: Session) -> None:
+    """Commit now, so the pooled connection goes back before the handler returns.
+
+    The request session is otherwise committed and closed by ``provide_db``'s clean-up,
+    which Litestar queues on the same small thread pool as the handlers: under a burst of
+    logins (more than the pool's 15 connections per process) handlers waiting for a
+    connection starved the clean-ups that would free one, and requests failed after the
+    pool's 30 s timeout. Found by tests/security/test_lockout_race.py.
+    """
+    db.commit()
 
 
 def log_out(request: Request[Any, Any, Any], db: Session | None = None) -> None:

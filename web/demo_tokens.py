@@ -1,8 +1,9 @@
 """The demo's personal-token officer: a roster entry and a one-time enrolment link (issue #13).
 
 Every team of the demo force already has cards for its whole headcount in the open round, and
-cards plus tokens may never exceed headcount. So the demo adds one small team of its own that
-answers by personal token only, and puts a demo officer on the roster for it.
+cards plus tokens may never exceed headcount. So the demo adds one small team of its own, before
+its rounds open (a team's cap is fixed when a round opens), that answers by personal token
+only, and puts a demo officer on the roster for it.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ DEMO_TEAM = "DEMO-TOKEN"
 DEMO_OFFICER = "agent.token@demo.politie.nl"
 
 
-def _demo_team(db: Session) -> str | None:
-    """The token-only demo team, added under the first district on first use."""
+def add_token_team(db: Session) -> str | None:
+    """The token-only demo team, added under the first district (idempotent)."""
     if db.get(Unit, DEMO_TEAM) is not None:
         return DEMO_TEAM
     tree = Tree.load(db)
@@ -35,7 +36,7 @@ def token_link_lines(db: Session, runtime: Runtime, base_url: str) -> list[str]:
     """Lines to print: a fresh enrolment link for the demo officer, if a round is open."""
     if db.exec(select(Round).where(Round.state == "open")).first() is None:
         return []
-    team = _demo_team(db)
+    team = add_token_team(db)
     if team is None:
         return []
     with issuer_session(runtime.settings, db) as issuer:

@@ -118,11 +118,11 @@ def test_coarse_items_get_one_lighter_favourable_bar_with_a_note() -> None:
         {
             "label": COARSE.label,
             "full": COARSE.label,
-            "category": "Eens",
+            "category": "Gunstig",
             "x": 0,
             "x2": 60.0,
             "pct": 60,
-            "note": "Kleine groep: alleen het afgeronde aandeel eens wordt getoond.",
+            "note": "Kleine groep: alleen het afgeronde aandeel gunstig wordt getoond.",
         }
     ]
     assert any(r.get("text") == "≈60%" for r in data_rows(spec))
@@ -133,7 +133,7 @@ def test_legend_and_suppression_text_follow_the_language() -> None:
     en = to_spec(item_bars(ITEMS, lang="en"))
     nl_scale = nl["layer"][0]["encoding"]["color"]["scale"]["domain"]
     en_scale = en["layer"][0]["encoding"]["color"]["scale"]["domain"]
-    assert nl_scale == ["Oneens", "Neutraal", "Eens"]
+    assert nl_scale == ["Ongunstig", "Neutraal", "Gunstig"]
     assert en_scale == ["Unfavourable", "Neutral", "Favourable"]
     assert {"label": HIDDEN.label, "text": "too few answers"} in data_rows(en)
 
@@ -225,13 +225,14 @@ def test_a_shown_cell_without_score_is_refused() -> None:
 
 def test_item_summary_names_highest_lowest_and_hidden_in_both_languages() -> None:
     assert summary_item_bars(ITEMS, "nl") == (
-        "Van 4 stellingen scoort 'Ik voel me veilig' het hoogst (70% eens) en "
-        "'Samenwerking' het laagst (35% eens); 1 stelling wordt niet getoond omdat te "
+        "Van 4 stellingen scoort 'Ik voel me veilig' het gunstigst (70% gunstig) en "
+        "'Samenwerking' het minst gunstig (35% gunstig); 1 stelling wordt niet getoond omdat te "
         "weinig mensen die beantwoordden."
     )
     assert summary_item_bars(ITEMS, "en") == (
-        "Of 4 statements, 'Ik voel me veilig' scores highest (70% agree) and "
-        "'Samenwerking' lowest (35% agree); 1 statement is not shown because too few "
+        "Of 4 statements, 'Ik voel me veilig' is the most favourable (70% favourable) and "
+        "'Samenwerking' the least favourable (35% favourable); 1 statement is not shown "
+        "because too few "
         "people answered it."
     )
 
@@ -245,11 +246,13 @@ def test_item_summary_when_everything_is_suppressed() -> None:
 
 def test_trend_summary_in_both_languages() -> None:
     assert summary_trend(POINTS, "nl") == (
-        "Verloop over 3 rondes: Veiligheid van 61,5 naar 70, Werkdruk van 40 naar 52; "
+        "Verloop over 3 rondes (score 0–100, hoger is gunstiger): Veiligheid van 61,5 naar 70, "
+        "Werkdruk van 40 naar 52; "
         "1 waarde wordt niet getoond."
     )
     assert summary_trend(POINTS, "en") == (
-        "Trend over 3 rounds: Veiligheid from 61.5 to 70, Werkdruk from 40 to 52; "
+        "Trend over 3 rounds (score 0–100, higher is more favourable): Veiligheid from 61.5 to "
+        "70, Werkdruk from 40 to 52; "
         "1 value is not shown."
     )
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from analysis import charts
 from analysis.figures import (
-    compare_csv,
     compare_table,
     heatmap_chart,
-    report_csv,
     strongest_weakest,
     trend_chart,
     trend_table,
@@ -45,24 +41,6 @@ TREND: dict[str, Any] = {
          "round_label": "R2", "order": 2, "score": None, "reason": "too_few"},
     ],
 }
-
-
-def parse(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
-
-
-def test_a_suppressed_comparison_cell_is_empty_in_the_csv_with_its_reason() -> None:
-    rows = parse(compare_csv(COMPARISON))
-    hidden = [r for r in rows if r["suppressed"] == "True"]
-    assert len(hidden) == 3
-    for row in hidden:
-        assert row["responses"] == row["mean"] == row["favourable_pct"] == ""
-        assert row["reason"] in {"too_few", "complementary", "no_answers"}
-
-
-def test_the_csv_neutralises_spreadsheet_formulas() -> None:
-    rows = parse(compare_csv(COMPARISON))
-    assert rows[0]["unit_name"].startswith("'=")
 
 
 def test_the_heatmap_marks_suppressed_and_empty_cells_apart_and_validates() -> None:
@@ -107,17 +85,6 @@ def test_strongest_and_weakest_statements_never_overlap_and_skip_hidden_ones() -
     assert [i["id"] for i in result["weakest"]] == ["b", "e"]
     assert strongest_weakest(report([("a", 90), ("c", None)])) == {"strongest": [],
                                                                      "weakest": []}
-
-
-def test_the_unit_csv_has_benchmark_and_trend_rows_with_hidden_ones_empty() -> None:
-    rows = parse(report_csv(report([("a", 90), ("c", None)]), TREND))
-    hidden_item = next(r for r in rows if r["kind"] == "item" and r["id"] == "c")
-    assert hidden_item["favourable_pct"] == "" and hidden_item["reason"] == "too_few"
-    bench = next(r for r in rows if r["kind"] == "benchmark")
-    assert bench["score"] == "" and bench["suppressed"] == "True"
-    trend = [r for r in rows if r["kind"] == "trend"]
-    assert [(r["round"], r["score"], r["reason"]) for r in trend] == [("1", "60", ""),
-                                                                     ("2", "", "too_few")]
 
 
 def test_round_labels_drop_the_instrument_name() -> None:

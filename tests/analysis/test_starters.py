@@ -203,7 +203,8 @@ def test_it_adds_the_largest_decline_of_at_least_five_points() -> None:
     assert [s.scale for s in declined] == ["cooperation"]
     assert declined[0].text in library_texts("cooperation", "declined", "en")
     assert declined[0].because == (
-        "Samenwerking dropped 12 points since the previous round (now 60 out of 100)."
+        "Samenwerking became 12 points less favourable since the previous round "
+        "(now 60 out of 100; higher is more favourable)."
     )
 
 
@@ -231,7 +232,8 @@ def test_it_mentions_the_largest_improvement() -> None:
     improved = [s for s in starters if s.kind == "improved"]
     assert [s.scale for s in improved] == ["workload"]
     assert improved[0].because == (
-        "Werkdruk is sinds de vorige ronde 10 punten gestegen (nu 40 van 100)."
+        "Werkdruk is sinds de vorige ronde 10 punten gunstiger geworden "
+        "(nu 40 van 100; hoger is gunstiger)."
     )
 
 

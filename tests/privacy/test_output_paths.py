@@ -38,7 +38,7 @@ def _normal(text: str, round_id: int) -> str:
     text = re.sub(rf"/{round_id}(?=[/\"'?&])", "/ROUND", text)
     text = re.sub(rf'"(id|round_id)": ?{round_id}\b', r'"\1":ROUND', text)
     text = re.sub(rf"\b(round|ronde|Round|Ronde) {round_id}\b", r"\1 ROUND", text)
-    text = re.sub(rf"(?m)^([^,\r\n]*),{round_id},", r"\1,ROUND,", text)  # CSV round column
+    text = re.sub(rf"(?m)^([^,;\r\n]*)([,;]){round_id}\2", r"\1\2ROUND\2", text)  # CSV round
     text = re.sub(r"\d{4}-\d\d-\d\d[T ][0-9:.+]*", "WHEN", text)
     text = re.sub(r'name="_csrf_token" value="[^"]*"', "CSRF", text)
     return re.sub(r"\d{1,2} \w+ \d{4}", "DATE", text)

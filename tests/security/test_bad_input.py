@@ -117,7 +117,7 @@ def test_markup_in_unit_names_is_escaped_and_exports_are_formula_safe(
     for page in pages:
         assert page.status_code == 200, page.url
         assert SCRIPT not in page.text and "&lt;script&gt;" in page.text, page.url
-    for text in (audit_csv, report_csv):
-        cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+    for text, delimiter in ((audit_csv, ","), (report_csv.lstrip("\ufeff"), ";")):
+        cells = [c for row in csv.reader(io.StringIO(text), delimiter=delimiter) for c in row]
         assert any("HYPERLINK" in c for c in cells)
         assert not any(c.startswith(("=", "+", "-", "@")) for c in cells if "HYPERLINK" in c)

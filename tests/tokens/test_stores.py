@@ -18,7 +18,7 @@ from sentimeter.runtime import Runtime, open_runtime
 from sentimeter.settings import Settings
 from sentimeter.token_models import ISSUER_TABLES, RosterOfficer, SpentToken, TokenIssuance
 from surveys.org import OrgRow
-from surveys.tokens import import_roster
+from surveys.tokens import Officer, has_token, import_roster
 from tests.conftest import open_round_with_codes, random_answers
 from tests.tokens.conftest import answer, fetch_token
 
@@ -29,16 +29,21 @@ def _columns(engine: Any, table: str) -> set[str]:
     return {column["name"] for column in inspect(engine).get_columns(table)}
 
 
-def test_issuance_and_answer_tables_share_no_column_but_the_round(runtime: Runtime) -> None:
-    """Read the real schema: the only shared column is the round, which all answers share."""
-    for issuer_table in ISSUER_TABLES:
-        for answer_table in ANSWER_TABLES:
-            shared = _columns(runtime.engine, issuer_table) & _columns(runtime.engine,
-                                                                       answer_table)
-            assert shared <= {"round_id"}, (issuer_table, answer_table, shared)
-    assert "unit_code" not in _columns(runtime.engine, TokenIssuance.__tablename__)
-    assert not any("at" == c or c.endswith("_at") or "time" in c
-                   for c in _columns(runtime.engine, TokenIssuance.__tablename__))
+def test_issuer_and_answer_tables_share_no_column_that_singles_out_an_answer(
+        runtime: Runtime) -> None:
+    """Read the real schema. The issuance record shares no column with the answer tables; the
+    roster only the team, which every answer of that team carries alike. No id, time, token
+    or order column is shared."""
+    issuance = _columns(runtime.engine, TokenIssuance.__tablename__)
+    roster = _columns(runtime.engine, RosterOfficer.__tablename__)
+    for answer_table in ANSWER_TABLES:
+        answers = _columns(runtime.engine, answer_table)
+        assert issuance & answers == set(), answer_table
+        assert roster & answers <= {"unit_code"}, answer_table
+    assert issuance == {"entry"}
+    assert not any(c == "at" or c.endswith("_at") or "time" in c or c == "id"
+                   for c in issuance | roster)
+    assert _columns(runtime.engine, SpentToken.__tablename__) == {"token_hash"}
 
 
 def test_the_issuer_store_can_live_in_its_own_database(
@@ -77,8 +82,18 @@ def test_the_issuer_store_can_live_in_its_own_database(
                              .where(Response.round_id == round_id)).one() == len(tokens)
         assert set(inspect(separate).get_table_names()) == set(ISSUER_TABLES)
         with Session(separate) as issuer:
-            rows = issuer.exec(select(TokenIssuance)).all()
-        assert sorted(r.round_id for r in rows) == [round_id] * len(tokens)
+            roster = issuer.exec(select(RosterOfficer)).all()
+            officers = [Officer(officer_hash=r.officer_hash, unit_code=r.unit_code)
+                        for r in roster]
+            assert all(has_token(issuer, o, round_id) for o in officers)
+            assert len(issuer.exec(select(TokenIssuance)).all()) == len(tokens)
+        with Session(main_engine) as main:
+            # Someone holding both databases joins on everything they share: each officer
+            # matches every answer of their team in the round, never just their own.
+            for officer in officers:
+                matched = main.exec(select(Response.id).where(Response.round_id == round_id)
+                                    .where(Response.unit_code == officer.unit_code)).all()
+                assert len(matched) == len(tokens)
     finally:
         main_engine.dispose()
         separate.dispose()

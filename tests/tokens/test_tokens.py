@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 from sqlmodel import func, select
 
@@ -13,6 +15,7 @@ from sentimeter.models import Response
 from sentimeter.runtime import Runtime
 from sentimeter.token_models import SpentToken, TokenIssuance, TokenKey
 from surveys.org import OrgRow
+from surveys.tokens import officer_hash
 from tests.conftest import open_round_with_codes, random_answers
 from tests.tokens.conftest import answer, enrol_link, fetch_token
 
@@ -81,7 +84,7 @@ def test_a_token_signed_with_another_teams_key_is_rejected(
     assert fetch_token(client, round_id, "T-BIG").status == 200  # T-BIG has a key now too
     assert mid
     reply = answer(client, round_id, "T-BIG", mid, _answers())
-    assert reply.status_code == 403
+    assert reply.status_code == 400
     assert _responses(runtime, round_id, "T-BIG") == 0
     assert answer(client, round_id, "T-MID", mid, _answers()).status_code == 303  # not spent
 
@@ -95,7 +98,7 @@ def test_a_token_of_another_round_is_rejected(
     client.get(enrol_link(runtime, "officer-2", "T-MID"))
     assert fetch_token(client, second, "T-MID").status == 200
     assert old
-    assert answer(client, second, "T-MID", old, _answers()).status_code == 403
+    assert answer(client, second, "T-MID", old, _answers()).status_code == 400
     assert _responses(runtime, second, "T-MID") == 0
 
 
@@ -108,13 +111,13 @@ def test_a_forged_or_garbled_token_is_rejected(
     msg, sig = token.split(".")
     flipped = sig[:-2] + ("A" if sig[-2] != "A" else "B") + sig[-1]
     for bad in (f"{msg}.{flipped}", "not-a-token", f"{msg}.", ""):
-        assert answer(client, round_id, "T-MID", bad, _answers()).status_code == 403
+        assert answer(client, round_id, "T-MID", bad, _answers()).status_code == 400
     assert _responses(runtime, round_id, "T-MID") == 0
 
 
 def test_tokens_and_cards_of_a_team_never_exceed_its_headcount(
         runtime: Runtime, org: list[OrgRow], client: TestClient[Any]) -> None:
-    headcount = dict((row.code, row.headcount) for row in org)["T-SMALL"]
+    headcount = {row.code: row.headcount for row in org}["T-SMALL"]
     cards = headcount - 2
     round_id, _ = open_round_with_codes(runtime, instrument=INSTRUMENT,
                                         codes_per_team={"T-SMALL": cards})
@@ -172,3 +175,24 @@ def test_the_answer_page_without_javascript_explains_and_offers_the_card_route(
     noscript = page.text.split("<noscript>")[1].split("</noscript>")[0]
     assert 'href="/s/"' in noscript and "JavaScript" in noscript
     assert 'id="token-form"' in page.text and "hidden>" in page.text.split('id="token-form"')[1]
+
+
+def test_issuing_and_answering_log_nothing_about_the_officer_or_the_token(
+        runtime: Runtime, org: list[OrgRow], client: TestClient[Any],
+        caplog: pytest.LogCaptureFixture) -> None:
+    round_id, _ = open_round_with_codes(runtime, instrument=INSTRUMENT)
+    link = enrol_link(runtime, "officer-4711", "T-MID")
+    with caplog.at_level(logging.DEBUG):
+        client.get(link)
+        fetched = fetch_token(client, round_id, "T-MID")
+        assert fetched.token
+        answer(client, round_id, "T-MID", fetched.token, _answers())
+        answer(client, round_id, "T-MID", fetched.token, _answers())  # a refused replay
+    with session_scope(runtime.engine) as db:
+        officer = officer_hash(db, runtime.vault, "officer-4711")
+    secret = link.rsplit("/", 1)[1]
+    ours = [r for r in caplog.records if not r.name.startswith("httpx")]  # the test client's
+    for record in ours:
+        text = record.getMessage()
+        for needle in ("officer-4711", officer, secret, *fetched.token.split(".")):
+            assert needle not in text, record.name

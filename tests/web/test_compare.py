@@ -91,9 +91,11 @@ def test_the_comparison_csv_keeps_hidden_cells_empty(client: TestClient[Any],
                                                      latest: int) -> None:
     login(client, PERSONAS["bob_analyst"])
     text = client.get(f"/compare/{latest}/export.csv?level=team").text
-    rows = list(csv.DictReader(io.StringIO(text)))
-    hidden = [r for r in rows if r["unit"] == "T-MID"]
-    assert hidden and all(r["mean"] == r["responses"] == "" and r["reason"] for r in hidden)
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
+    hidden = [r for r in rows if r["eenheid"] == "T-MID"]
+    assert hidden and all(r["score_0_100_hoger_is_gunstiger"] == r["antwoorden"] == ""
+                          and r["reden"] and r["niet_getoond"] == "ja" for r in hidden)
 
 
 def test_an_unknown_level_is_refused(client: TestClient[Any], latest: int) -> None:

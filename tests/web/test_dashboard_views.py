@@ -97,11 +97,16 @@ def test_the_csv_export_keeps_hidden_cells_empty_and_is_audited(
     login(client, PERSONAS["bea_basisteam_leader"])
     response = client.get(f"/dashboard/{latest}/T-MID/export.csv")
     assert response.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert rows == [{"unit": "T-MID", "round": str(latest), "kind": "unit", "id": "T-MID",
-                     "text": "Team Middel", "responses": "", "mean": "",
-                     "favourable_pct": "", "score": "", "suppressed": "True",
-                     "reason": "complementary"}]
+    assert response.headers["content-type"].startswith("text/csv; charset=utf-8")
+    assert response.text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(response.text[1:]), delimiter=";"))
+    assert len(rows) == 1
+    reason = rows[0].pop("reden")
+    assert rows == [{"eenheid": "T-MID", "ronde": str(latest), "soort": "eenheid",
+                     "id": "T-MID", "tekst": "Team Middel", "antwoorden": "", "gemiddelde": "",
+                     "aandeel_gunstig_pct": "", "score_0_100_hoger_is_gunstiger": "",
+                     "niet_getoond": "ja"}]
+    assert "afgeleid" in reason
     assert events(report_world, PERSONAS["bea_basisteam_leader"].email, "export.csv")
 
 

@@ -1,5 +1,5 @@
 """Leaders' pages: the rounds in scope, a unit's climate with charts, starters and a handout,
-the unit leader's table of every unit below, and the exports (CSV, SVG, PNG).
+the unit leader's table of every unit below, and the exports (CSV, XLSX, SVG, PNG).
 
 Every figure comes from ``analysis`` (the gated publication); this module only checks who
 asks, shapes pages and records in the audit log who opened or exported what.
@@ -15,10 +15,10 @@ from litestar.response import Template
 from sqlmodel import Session
 
 from analysis import charts
+from analysis.exports import XLSX_MEDIA_TYPE, report_csv, report_xlsx
 from analysis.figures import (
     items_chart,
     items_summary,
-    report_csv,
     starters_for,
     strongest_weakest,
     trend_chart,
@@ -38,9 +38,9 @@ from sentimeter.audit import record
 from sentimeter.runtime import Runtime
 from surveys.org import Tree
 from web.auth import current_user, requires_figures, viewer_of
+from web.download import content_disposition, download_headers
 from web.i18n import choose_lang
 from web.pages import page
-from web.download import content_disposition, download_headers
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -50,7 +50,7 @@ AnyRequest = Request[Any, Any, Any]
 def _report(request: AnyRequest, db: Session, runtime: Runtime, round_id: int,
             unit_code: str) -> dict[str, Any]:
     viewer = viewer_of(current_user(request, db))
-    return unit_report(db, runtime.vault, viewer, round_id, unit_code, choose_lang(request))
+    return unit_report(db, viewer, round_id, unit_code, choose_lang(request))
 
 
 def _trend(request: AnyRequest, db: Session, round_id: int, unit_code: str) -> dict[str, Any]:
@@ -133,7 +133,7 @@ class DashboardController(Controller):
               runtime: Runtime, sort: str | None = None, dir: str | None = None) -> Template:  # noqa: A002
         """Every unit in the subtree, sortable on the server (unit leaders and analysts)."""
         user = current_user(request, db)
-        table = subtree_units(db, runtime.vault, viewer_of(user), round_id, unit_code,
+        table = subtree_units(db, viewer_of(user), round_id, unit_code,
                               choose_lang(request))
         record(db, actor=user.email, action="report.open", target=f"{round_id}/{unit_code}",
                detail="units")
@@ -145,8 +145,8 @@ class DashboardController(Controller):
     # of paths (it returns an un-awaited coroutine), so each format gets its own route.
     @get("/{round_id:int}/{unit_code:str}/items.svg", sync_to_thread=True)
     def items_svg(self, request: AnyRequest, round_id: int, unit_code: str, db: Session,
-                  runtime: Runtime, download: bool = False) -> Response[Any]:
-        return _items_image(request, db, runtime, round_id, unit_code, "svg", download)
+                  runtime: Runtime, download: bool = False, width: int = 360) -> Response[Any]:
+        return _items_image(request, db, runtime, round_id, unit_code, "svg", download, width)
 
     @get("/{round_id:int}/{unit_code:str}/items.png", sync_to_thread=True)
     def items_png(self, request: AnyRequest, round_id: int, unit_code: str, db: Session,
@@ -172,7 +172,22 @@ class DashboardController(Controller):
         trend = _trend(request, db, round_id, unit_code) if shown else None
         record(db, actor=user.email, action="export.csv", target=f"{round_id}/{unit_code}")
         filename = f"sentimeter-{round_id}-{unit_code}.csv"
-        return Response(report_csv(report, trend), media_type="text/csv",
+        return Response(report_csv(report, trend, choose_lang(request)),
+                        media_type="text/csv; charset=utf-8",
+                        headers=download_headers(filename))
+
+    @get("/{round_id:int}/{unit_code:str}/export.xlsx", sync_to_thread=True)
+    def export_xlsx(self, request: AnyRequest, round_id: int, unit_code: str,
+                    db: Session, runtime: Runtime) -> Response[bytes]:
+        """The page as a spreadsheet with the distributions and what was not shown, and why."""
+        user = current_user(request, db)
+        report = _report(request, db, runtime, round_id, unit_code)
+        shown = report["released"] and not report["suppressed"]
+        trend = _trend(request, db, round_id, unit_code) if shown else None
+        record(db, actor=user.email, action="export.xlsx", target=f"{round_id}/{unit_code}")
+        filename = f"sentimeter-{round_id}-{unit_code}.xlsx"
+        return Response(report_xlsx(report, trend, choose_lang(request)),
+                        media_type=XLSX_MEDIA_TYPE,
                         headers=download_headers(filename))
 
     @get("/{round_id:int}/{unit_code:str}/comments", sync_to_thread=True)
@@ -187,9 +202,9 @@ class DashboardController(Controller):
 
 
 def _items_image(request: AnyRequest, db: Session, runtime: Runtime, round_id: int,
-                 unit_code: str, fmt: str, download: bool) -> Response[Any]:
+                 unit_code: str, fmt: str, download: bool, width: int = 360) -> Response[Any]:
     report = _released(_report(request, db, runtime, round_id, unit_code))
-    return chart_response(request, db, items_chart(report, choose_lang(request)), fmt,
+    return chart_response(request, db, items_chart(report, choose_lang(request), width), fmt,
                           f"items-{round_id}-{unit_code}", f"{round_id}/{unit_code}/items",
                           download)
 

@@ -41,9 +41,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_roster_officer_enrol_hash'), ['enrol_hash'],
                               unique=True)
     op.create_table('token_issuance',
-    sa.Column('officer_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('round_id', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('officer_hash', 'round_id')
+    sa.Column('entry', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('entry')
     )
 
 
