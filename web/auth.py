@@ -88,10 +88,9 @@ def log_out(request: Request[Any, Any, Any], db: Session | None = None) -> None:
 
 def _forget_expired(db: Session) -> None:
     """Revocations of sessions that have expired anyway are no longer needed."""
-    from sqlmodel import delete
+    from sqlmodel import col, delete
 
-    db.exec(delete(RevokedSession).where(  # type: ignore[call-overload]
-        RevokedSession.expires < int(time.time())))
+    db.exec(delete(RevokedSession).where(col(RevokedSession.expires) < int(time.time())))
 
 
 def log_out_everywhere(db: Session, user: User) -> None:

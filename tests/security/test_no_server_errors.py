@@ -86,7 +86,7 @@ def test_downloads_of_units_with_strange_codes_use_rfc_6266(
     with session_scope(runtime.engine) as db:
         import_org(db, [OrgRow(code, "E1-D1-B2", "team", f"Team {code}", 12)
                         for code in STRANGE_UNITS])
-    counts = {code: 6 for code in STRANGE_UNITS}
+    counts = dict.fromkeys(STRANGE_UNITS, 6)
     round_id, codes = open_round_with_codes(runtime, codes_per_team={**counts, "T-B2A": 6})
     answer_all(runtime, codes, "team-thermometer", counts)
     login(client, personas["ada_admin"])

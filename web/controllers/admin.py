@@ -29,9 +29,9 @@ from surveys.instrument import available_instruments
 from surveys.org import Tree
 from surveys.rounds import RoundError, create_round, get_round, open_round
 from web.auth import current_user, requires_admin
+from web.download import download_headers
 from web.i18n import choose_lang
 from web.pages import page
-from web.download import download_headers
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 AUDIT_PAGE = 200
