@@ -128,7 +128,9 @@ def unit_report(session: Session, vault: Vault, viewer: Viewer, round_id: int, u
         return {**base, "released": False, "suppressed": True, "reason": "not_released",
                 "responses": None, "rate_band": None, "items": [], "scales": [],
                 "children": [], "benchmarks": [], "comments": False}
-    entry = publication["units"][unit_code]
+    entry = publication["units"].get(unit_code)
+    if entry is None:  # imported after the publication was made: not part of this round
+        raise ReportMissing(f"Unit {unit_code} was not part of round {round_id}.")
     base["released"] = True
     base["snapshot"] = {"kind": publication["kind"], "seq": publication.get("seq", 0),
                         "created_at": publication.get("created_at")}
