@@ -80,7 +80,8 @@ def _new_key(path: Path | None, current_file: Path | None) -> tuple[MasterKey, P
 @keys.command("rotate")
 @click.option("--new-key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Rotate to the key in this file (generated there if it does not exist).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True,
+              help="Machine-readable output (JSON on standard output).")
 def keys_rotate(new_key_file: Path | None, as_json: bool) -> None:
     """Re-wrap every data key under a new master key; responses stay untouched.
 
@@ -109,7 +110,8 @@ def keys_rotate(new_key_file: Path | None, as_json: bool) -> None:
 
 
 @keys.command("check")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True,
+              help="Machine-readable output (JSON on standard output).")
 def keys_check(as_json: bool) -> None:
     """Verify that every data key and secret unwraps with the configured master key."""
     with session() as (rt, db):
@@ -129,7 +131,8 @@ def retention() -> None:
 @retention.command("run")
 @click.option("--older-than", "days", type=click.IntRange(min=1), default=None,
               help="Days after close (default SENTIMETER_RETENTION_DAYS).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True,
+              help="Machine-readable output (JSON on standard output).")
 def retention_run(days: int | None, as_json: bool) -> None:
     """Crypto-shred closed rounds past the retention period: answers become unreadable."""
     from sentimeter.audit import cli_actor, record
@@ -156,7 +159,8 @@ def retention_run(days: int | None, as_json: bool) -> None:
 
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True,
+              help="Machine-readable output (JSON on standard output).")
 def backup_cmd(file: Path, as_json: bool) -> None:
     """Write a consistent snapshot of the SQLite database to FILE (PostgreSQL: pg_dump)."""
     from sentimeter.backup import BackupError, backup_sqlite
@@ -171,7 +175,8 @@ def backup_cmd(file: Path, as_json: bool) -> None:
 
 
 @click.command("compact")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True,
+              help="Machine-readable output (JSON on standard output).")
 def compact_cmd(as_json: bool) -> None:
     """Remove the old bytes of deleted and rewritten rows (runs after every close too).
 
@@ -189,7 +194,8 @@ def compact_cmd(as_json: bool) -> None:
 @click.command("restore")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True,
+              help="Machine-readable output (JSON on standard output).")
 def restore_cmd(file: Path, yes: bool, as_json: bool) -> None:
     """Replace the SQLite database with a backup (stop the server first)."""
     from sentimeter.backup import BackupError, restore_sqlite

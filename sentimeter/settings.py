@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
+LOCAL_URL = "http://127.0.0.1:8000"
+
 
 class SettingsError(RuntimeError):
     """Raised when the environment describes a configuration we refuse to run with."""
@@ -81,8 +83,14 @@ class Settings:
         },
     )
     base_url: str = field(
-        default="http://127.0.0.1:8000",
-        metadata={"env": "SENTIMETER_BASE_URL", "doc": "Public address printed on code cards."},
+        default="",
+        metadata={
+            "env": "SENTIMETER_BASE_URL",
+            "doc": "Public address people reach Sentimeter at "
+            "(e.g. `https://sentimeter.example.nl`), printed on code cards and used for the "
+            "SSO callback. Required to print cards; "
+            "`sentimeter demo` uses its own address when unset.",
+        },
     )
     k_min: int = field(
         default=5,
@@ -172,6 +180,17 @@ class Settings:
             "empty: the team comes from the imported roster.",
         },
     )
+    oidc_role_groups: str = field(
+        default="",
+        metadata={
+            "env": "SENTIMETER_OIDC_ROLE_GROUPS",
+            "doc": "With single sign-on, the identity provider's groups decide roles: "
+            "`admin=GROUP,analyst=GROUP,unit_leader=GROUP,team_leader=GROUP` (read from the "
+            "`groups` claim). An account then logs in only while one of its provider groups "
+            "maps to its role, and never when they map to an administrator and a viewing role "
+            "at once. Empty: roles come from Sentimeter's own (four-eyes) grants only.",
+        },
+    )
     issuer_database_url: str = field(
         default="",
         metadata={
@@ -185,6 +204,11 @@ class Settings:
     def embedded(self) -> bool:
         """The embedded default: SQLite in the data dir and no key given from outside."""
         return not self.database_url and not self.master_key and not self.master_key_file
+
+    @property
+    def public_url(self) -> str:
+        """The configured public address, or this machine's default port when unset."""
+        return self.base_url.rstrip("/") or LOCAL_URL
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -268,7 +292,7 @@ def settings_from_env() -> Settings:
         database_url=database_url,
         master_key=master_key,
         master_key_file=master_key_file,
-        base_url=os.environ.get("SENTIMETER_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        base_url=os.environ.get("SENTIMETER_BASE_URL", "").strip().rstrip("/"),
         k_min=k_min,
         cookie_secure=_bool("SENTIMETER_COOKIE_SECURE", not embedded),
         session_hours=_int("SENTIMETER_SESSION_HOURS", 8, minimum=1),
@@ -283,6 +307,7 @@ def settings_from_env() -> Settings:
         oidc_scopes=_oidc_scopes("SENTIMETER_OIDC_SCOPES"),
         oidc_officer_claim=os.environ.get("SENTIMETER_OIDC_OFFICER_CLAIM", "").strip() or "sub",
         oidc_team_claim=os.environ.get("SENTIMETER_OIDC_TEAM_CLAIM", "").strip(),
+        oidc_role_groups=os.environ.get("SENTIMETER_OIDC_ROLE_GROUPS", "").strip(),
         issuer_database_url=_database_url("SENTIMETER_ISSUER_DATABASE_URL"),
     )
     if settings.oidc_issuer and not settings.oidc_client_id:

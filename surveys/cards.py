@@ -21,9 +21,33 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from sentimeter.settings import Settings
 from surveys.codes import ALPHABET, CODE_LENGTH
 
-__all__ = ["format_code", "render_cards_pdf"]
+__all__ = ["CardsUrlError", "card_url", "format_code", "render_cards_pdf"]
+
+MISSING_BASE_URL = (
+    "No public address is configured, so the cards would point at this machine "
+    "(http://127.0.0.1:8000) and no phone could open them. Set SENTIMETER_BASE_URL to the "
+    "address people reach Sentimeter at, e.g. SENTIMETER_BASE_URL=https://sentimeter.example.nl, "
+    "and restart; then print the cards."
+)
+
+
+class CardsUrlError(ValueError):
+    """Cards cannot be printed: there is no public address to put on them."""
+
+
+def card_url(settings: Settings) -> str:
+    """The address printed on the cards (text and QR code), before ``/s/<code>``.
+
+    Refuses an unset ``SENTIMETER_BASE_URL``: a card with a local address is useless once
+    printed, and the codes on it would be spent for nothing. ``sentimeter demo`` sets it
+    to the address it serves on.
+    """
+    if not settings.base_url:
+        raise CardsUrlError(MISSING_BASE_URL)
+    return _checked_base_url(settings.base_url)
 
 _COLUMNS, _ROWS = 2, 4
 _CARDS_PER_PAGE = _COLUMNS * _ROWS

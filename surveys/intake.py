@@ -34,7 +34,7 @@ class TokenProblem(Exception):
     """The token cannot be used; ``kind`` is unknown (404), used (409) or closed (410)."""
 
     status_by_kind = {"unknown": 404, "used": 409, "closed": 410, "not_open": 410,
-                      "invalid": 403}
+                      "invalid": 400}
 
     def __init__(self, kind: str, lang: str = "nl") -> None:
         super().__init__(message(f"token_{kind}", lang))

@@ -49,8 +49,8 @@ class DemoAccounts:
     rows: list[tuple[str, str, str]]  # role, email, unit name
 
 
-def seed_demo(runtime: Runtime, *, base_url: str, echo: Echo = print) -> None:
-    """Seed once (idempotent), then print logins and fresh answer links."""
+def seed_demo(runtime: Runtime, *, base_url: str, echo: Echo = print) -> list[str]:
+    """Seed once (idempotent); return the lines to print last: logins and answer links."""
     warm_up()  # load the Dutch de-identification tables while the ratings are seeded
     with session_scope(runtime.engine) as db:
         seeded = db.get(Unit, "NP") is not None
@@ -61,17 +61,24 @@ def seed_demo(runtime: Runtime, *, base_url: str, echo: Echo = print) -> None:
         links = _fresh_links(db, runtime, base_url)
     with session_scope(runtime.engine) as db:
         token_lines = token_link_lines(db, runtime, base_url)  # issue #13
-    echo("")
-    echo("Sentimeter demo is ready. Log in at " + base_url + "/login with password "
-         f"{DEMO_PASSWORD!r}:")
-    for role, email, unit in accounts.rows:
-        echo(f"  {role:<12} {email:<32} {unit}")
-    echo("Answer links of the open Sentimeter round (each works once):")
-    for link in links:
-        echo("  " + link)
-    for line in token_lines:
-        echo(line)
-    echo("")
+    return summary_lines(base_url, accounts, links, token_lines)
+
+
+def summary_lines(base_url: str, accounts: DemoAccounts, links: list[str],
+                  token_lines: Sequence[str] = ()) -> list[str]:
+    """Where to log in, with which accounts, and links to answer with (or why there are none)."""
+    lines = ["", f"Sentimeter demo is ready at {base_url}/",
+             f"Log in at {base_url}/login with password {DEMO_PASSWORD!r}:"]
+    lines += [f"  {role:<12} {email:<32} {unit}" for role, email, unit in accounts.rows]
+    if links:
+        lines.append("Answer links of the open Sentimeter round (each works once):")
+        lines += ["  " + link for link in links]
+        lines += token_lines
+    else:
+        lines.append("No round is open, so there are no answer links. Log in as an administrator "
+                     "to open one, or run `sentimeter round list` and `sentimeter round open ID`.")
+    lines.append("")
+    return lines
 
 
 def _seed(runtime: Runtime, echo: Echo) -> None:
@@ -105,8 +112,10 @@ def _seed_round(runtime: Runtime, instrument_id: str, name: str, close: bool,
             code, headcount = team.code, team.headcount
             rate = rng.uniform(0.35, 0.95) if close else rng.uniform(0.1, 0.4)
             answering = round(headcount * rate)
+            # never more codes than people (the cap); an open round keeps room for the
+            # few fresh answer links printed at the end
             codes = issue_codes(db, runtime.vault, round_id=round_id, unit_code=code,
-                                count=headcount)
+                                count=headcount if close else max(answering, headcount - 3))
             climate = max(-1.0, min(1.0, team_climate(code, 7) + shift))
             answers = synthetic_answers(instrument.items, answering, rng=rng, climate=climate)
             for token, given in zip(codes, answers, strict=False):

@@ -71,7 +71,7 @@ def enabled(settings: Settings) -> bool:
 
 def redirect_uri(settings: Settings) -> str:
     """Registered at the provider; built from the public address, never from the request."""
-    return settings.base_url.rstrip("/") + CALLBACK_PATH
+    return settings.public_url + CALLBACK_PATH
 
 
 def forget_cached() -> None:

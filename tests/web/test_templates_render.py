@@ -206,7 +206,7 @@ def test_a_scale10_item_has_eleven_radios_in_the_compact_grid_with_its_end_label
     html = render("survey/answer.html", **answer_context())
     assert [r["value"] for r in radios(html, "pulse")] == [str(v) for v in range(11)]
     assert 'class="sm-opts sm-scale"' in html
-    assert "0 – Not at all · 10 – Completely" in html
+    assert '<span>0 – Not at all</span> <span>10 – Completely</span>' in html
     assert 'aria-describedby="pulse-hint"' in html
 
 

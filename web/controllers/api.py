@@ -12,6 +12,16 @@ from sqlmodel import Session
 from sentimeter.runtime import Runtime
 from surveys.intake import AnswerProblems, TokenProblem, resolve_token, submit
 from surveys.messages import message
+from web.api_models import (
+    AnswerOperation,
+    LoginOperation,
+    LoginOut,
+    LogoutOut,
+    StoredOut,
+    SurveyOut,
+    described_by,
+    errors,
+)
 from web.auth import log_in, log_out, try_login
 from web.i18n import choose_lang
 from web.protection import protection_statement
@@ -58,9 +68,9 @@ class SurveyApi(Controller):
     path = "/api/v1"
     opt = {"exclude_from_csrf": True, "public": True}
 
-    @get("/surveys/{token:str}", sync_to_thread=True)
+    @get("/surveys/{token:str}", sync_to_thread=True, responses=errors(404, 409, 410))
     def survey(self, request: Request[Any, Any, Any], token: str, db: Session,
-               runtime: Runtime) -> Response[Any]:
+               runtime: Runtime) -> Response[SurveyOut]:
         """The instrument behind a code, the comment settings and the protection statement."""
         lang = choose_lang(request)
         try:
@@ -68,17 +78,20 @@ class SurveyApi(Controller):
         except TokenProblem as problem:
             return _error(problem.status, str(problem))
         spec = ticket.instrument.comment
-        return Response(content={
+        return Response(content=described_by(SurveyOut, {
             "instrument": _instrument_json(ticket, lang),
             "comment": {"enabled": spec.enabled, "max_length": min(spec.max_length, 2000),
                         "prompt": spec.prompt[lang], "warning": spec.warning[lang]},
             "protection": protection_statement(ticket.round.k, lang),
             "round": {"name": ticket.round.name, "k": ticket.round.k},
-        })
+        }))
 
-    @post("/responses", status_code=201)
-    async def respond(self, request: Request[Any, Any, Any], runtime: Runtime) -> Response[Any]:
-        """Store one answer. 404/409/410 for the code, 422 per field, never a 500."""
+    @post("/responses", status_code=201, operation_class=AnswerOperation,
+          responses=errors(404, 409, 410, 413, 422, 503))
+    async def respond(self, request: Request[Any, Any, Any],
+                      runtime: Runtime) -> Response[StoredOut]:
+        """Store one answer (body: ``AnswerIn``). 404/409/410 for the code, 422 per field,
+        never a 500. No cookie or CSRF token: the one-time code is the only credential."""
         lang = choose_lang(request)
         raw = await request.body()
         if len(raw) > MAX_ANSWER_BODY:
@@ -122,22 +135,25 @@ class AuthApi(Controller):
     path = "/api/v1/auth"
     opt = {"public": True}
 
-    @post("/login", sync_to_thread=True, status_code=200)
+    @post("/login", sync_to_thread=True, status_code=200, operation_class=LoginOperation,
+          responses=errors(401, 429))
     def login(self, request: Request[Any, Any, Any], data: dict[str, Any], db: Session,
-              runtime: Runtime) -> Response[Any]:
+              runtime: Runtime) -> Response[LoginOut]:
+        """Log in with e-mail address and password; send the ``csrftoken`` cookie back as the
+        ``X-CSRFToken`` header (see docs/api.md). The session cookie then opens the reports."""
         email, password = str(data.get("email", ""))[:254], str(data.get("password", ""))
         user, wait = try_login(db, email, password, "api")
         if wait:
-            return Response(content={"status_code": 429,
-                                     "detail": "Too many attempts; try again later."},
-                            status_code=429, headers={"Retry-After": str(wait)})
+            refused = _error(429, "Too many attempts; try again later.")
+            refused.headers["Retry-After"] = str(wait)
+            return refused
         if user is None:
             return _error(401, "Wrong e-mail address or password.")
         log_in(request, user, runtime.settings.session_hours)
-        return Response(content={"email": user.email, "role": user.role, "unit": user.unit_code})
+        return Response(content=LoginOut(email=user.email, role=user.role, unit=user.unit_code))
 
     @post("/logout", sync_to_thread=True, status_code=200)
-    def logout(self, request: Request[Any, Any, Any], db: Session) -> dict[str, str]:
+    def logout(self, request: Request[Any, Any, Any], db: Session) -> LogoutOut:
         """End this session server-side: the old cookie no longer works anywhere."""
         log_out(request, db)
-        return {"status": "logged out"}
+        return LogoutOut(status="logged out")

@@ -33,3 +33,26 @@
       });
   });
 })();
+
+/* Progress: how many questions have an answer, updated as the officer taps (without this
+   script the page says how many questions there are). */
+(function () {
+  "use strict";
+  var form = document.getElementById("answer-form");
+  var bar = document.getElementById("progress-bar");
+  var text = document.getElementById("progress-text");
+  var pattern = form && form.getAttribute("data-progress");
+  if (!form || !bar || !text || !pattern) return;
+  function update() {
+    var names = {};
+    var inputs = form.querySelectorAll("input[type=radio]:checked");
+    for (var i = 0; i < inputs.length; i++) names[inputs[i].name] = true;
+    var done = Object.keys(names).length;
+    bar.value = done;
+    text.textContent = pattern.replace("{n}", done).replace("{total}", bar.max);
+  }
+  bar.hidden = false;
+  form.addEventListener("change", update);
+  update();
+})();
+
