@@ -10,7 +10,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from analysis.reports import Viewer
 from sentimeter.accounts import LockedOut, authenticate, find_user, locked_for
