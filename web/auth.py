@@ -88,7 +88,7 @@ def log_out(request: Request[Any, Any, Any], db: Session | None = None) -> None:
 
 def _forget_expired(db: Session) -> None:
     """Revocations of sessions that have expired anyway are no longer needed."""
-    from sqlmodel import col, delete
+    from sqlmodel import delete
 
     db.exec(delete(RevokedSession).where(col(RevokedSession.expires) < int(time.time())))
 
