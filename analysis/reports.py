@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlmodel import Session, col, select
 
@@ -107,13 +107,17 @@ def checked_scope(session: Session, viewer: Viewer, round_id: int,
     """
     tree = Tree.load(session)
     round_ = load_round(session, round_id)
-    # One answer for a unit outside the viewer's scope, whether it exists or not (403), so
-    # a leader cannot probe which unit codes exist; only a viewer of the whole force gets 404.
     if unit_code not in tree.units or not may_view(viewer, tree, unit_code):
-        if viewer.role == "analyst" and unit_code not in tree.units:
-            raise ReportMissing(f"There is no unit {unit_code}.")
-        raise ReportDenied("This unit is outside what your account may see.")
+        _refuse(viewer, f"There is no unit {unit_code}.")
     return tree, round_
+
+
+def _refuse(viewer: Viewer, missing: str) -> NoReturn:
+    """One answer for a unit outside the viewer's scope, whether it exists or not (403), so a
+    leader cannot probe which unit codes exist; only a viewer of the whole force gets 404."""
+    if viewer.role == "analyst":
+        raise ReportMissing(missing)
+    raise ReportDenied("This unit is outside what your account may see.")
 
 
 def may_view_published(viewer: Viewer, publication: Publication, unit_code: str) -> bool:

@@ -10,9 +10,10 @@ transaction::
 The database serialises the increments (a row lock on PostgreSQL, the write lock on SQLite),
 so each request gets a distinct number; only the first ``MAX_TRIES`` of a window may verify a
 password, whatever the concurrency. Callers take the ticket before their own session touches
-the database, so a request never holds two pooled connections at once. A correct password gives its ticket back. The window
-starts at the first try and lasts ``WINDOW_SECONDS``; while it is full every try is refused
-with the seconds left, the same for existing and unknown e-mail addresses.
+the database, so a request never holds two pooled connections at once. A correct password
+gives its ticket back. The window starts at the first try and lasts ``WINDOW_SECONDS``; while
+it is full every try is refused with the seconds left, the same for existing and unknown
+e-mail addresses.
 """
 
 from __future__ import annotations

@@ -60,9 +60,10 @@ def test_concurrent_wrong_passwords_never_exceed_the_limit(
         statuses = [status for _, status in results]
         assert all(status < 500 for status in statuses), statuses
         assert set(statuses) <= {200, 401, 429}, statuses
-        verified = statuses.count(401) + statuses.count(200)
-        assert statuses.count(401) <= MAX_TRIES and verified <= MAX_TRIES, statuses
-        assert statuses.count(429) >= len(passwords) - MAX_TRIES
+        # every 401 is a verified wrong password; the right one may win a ticket (and give it
+        # back, being right), but never makes room for a sixth wrong one
+        assert statuses.count(401) <= MAX_TRIES and statuses.count(200) <= 1, statuses
+        assert statuses.count(429) >= len(passwords) - MAX_TRIES - 1
         # the window is full: even the right password now waits
         with httpx.Client(timeout=60) as client:
             client.get(f"{base}/login")

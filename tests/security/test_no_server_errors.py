@@ -86,7 +86,7 @@ def test_downloads_of_units_with_strange_codes_use_rfc_6266(
     with session_scope(runtime.engine) as db:
         import_org(db, [OrgRow(code, "E1-D1-B2", "team", f"Team {code}", 12)
                         for code in STRANGE_UNITS])
-    counts = {code: 6 for code in STRANGE_UNITS}
+    counts = dict.fromkeys(STRANGE_UNITS, 6)
     round_id, codes = open_round_with_codes(runtime, codes_per_team={**counts, "T-B2A": 6})
     answer_all(runtime, codes, "team-thermometer", counts)
     login(client, personas["ada_admin"])
@@ -224,3 +224,18 @@ def test_scope_refusals_do_not_reveal_which_units_exist(
     assert page_existing.status_code == page_missing.status_code == 403
 
 
+
+
+def test_a_unit_imported_after_a_round_closed_breaks_none_of_its_pages(
+        client: TestClient[Any], personas: dict[str, Persona], runtime: Runtime) -> None:
+    round_id, codes = open_round_with_codes(runtime, codes_per_team={"T-BIG": 6})
+    answer_all(runtime, codes, "team-thermometer", {"T-BIG": 6})
+    with session_scope(runtime.engine) as db:
+        close_and_publish(db, runtime.vault, round_id)
+        import_org(db, [OrgRow("T-LATE", "E1-D1-B1", "team", "Team Laat", 9)])
+    login(client, personas["bob_analyst"])
+    for path in (f"/dashboard/{round_id}/T-LATE", f"/dashboard/{round_id}/E1-D1-B1",
+                 f"/dashboard/{round_id}/E1-D1-B1/units", f"/api/v1/reports/{round_id}/T-LATE",
+                 f"/compare?round={round_id}&level=team", f"/api/v1/compare/{round_id}?level=team",
+                 f"/dashboard/{round_id}/T-LATE/export.csv"):
+        assert client.get(path).status_code < 500, path
