@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from sentimeter.models import AccessCode, Comment, Response, Round, Unit, utcnow
+from sentimeter.models import AccessCode, Comment, Response, Round, RoundTeam, Unit, utcnow
 from surveys.instrument import InstrumentError, available_instruments, load_instrument
+from surveys.org import Tree
 
 K_FLOOR = 5
 
@@ -78,8 +79,20 @@ def open_round(session: Session, round_id: int) -> Round:
     _check_not_past(round_.closes_at)
     round_.state, round_.opened_at = "open", utcnow()
     session.add(round_)
+    freeze_headcounts(session, round_)
     session.flush()
     return round_
+
+
+def freeze_headcounts(session: Session, round_: Round) -> None:
+    """Freeze each team's headcount as the cap on its codes (surveys.codes.cap_of)."""
+    assert round_.id is not None
+    tree = Tree.load(session)
+    for code in tree.subtree(round_.unit_code):
+        unit = tree.units[code]
+        if unit.level == "team" and session.get(RoundTeam, (round_.id, code)) is None:
+            session.add(RoundTeam(round_id=round_.id, unit_code=code,
+                                  frozen_headcount=unit.headcount, cap=unit.headcount))
 
 
 def update_round(session: Session, round_id: int, **changes: object) -> Round:
