@@ -52,7 +52,7 @@ def participation(session: Session, round_: Round) -> list[UnitParticipation]:
         return []
     counts = {c.unit_code: c for c in code_counts(session, round_.id)}
     publication = stored_publication(session, round_.id) if round_.state == "closed" else None
-    published_units = publication["units"] if publication else {}
+    published_units = publication.units if publication else {}
     rows: list[UnitParticipation] = []
     root_depth = len(tree.ancestors(round_.unit_code))
     for code in tree.subtree(round_.unit_code):
@@ -64,8 +64,9 @@ def participation(session: Session, round_: Round) -> list[UnitParticipation]:
         if round_.state == "open" and issued >= LIVE_BAND_MIN_ISSUED:
             band = rate_band(used, issued)
         elif round_.state == "closed":
-            entry = published_units.get(code, {})
-            band, responses = entry.get("rate_band"), entry.get("responses")
+            entry = published_units.get(code)
+            if entry is not None:
+                band, responses = entry.rate_band, entry.responses
         rows.append(UnitParticipation(
             code=code, name=unit.name, level=unit.level,
             depth=len(tree.ancestors(code)) - root_depth, headcount=unit.headcount,

@@ -236,7 +236,7 @@ def user_remove(email: str, yes: bool, as_json: bool) -> None:
 
 @main.group("round")
 def round_group() -> None:
-    """Create, open, close and snapshot rounds."""
+    """Create, open and close rounds."""
 
 
 @round_group.command("create")
@@ -249,10 +249,9 @@ def round_group() -> None:
 @click.option("--closes", default=None,
               help="ISO date-time the round closes; must lie in the future.")
 @click.option("--name", default=None, help="Name shown to respondents and leaders.")
-@click.option("--interim", is_flag=True, help="Publish interim snapshots in steps of >= k.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def round_create(instrument: str, unit_code: str, k: int | None, opens: str | None,
-                 closes: str | None, name: str | None, interim: bool, as_json: bool) -> None:
+                 closes: str | None, name: str | None, as_json: bool) -> None:
     """Create a draft round."""
     from surveys.rounds import RoundError, create_round
 
@@ -261,11 +260,10 @@ def round_create(instrument: str, unit_code: str, k: int | None, opens: str | No
             created = create_round(db, instrument=instrument, unit_code=unit_code,
                                    k=k if k is not None else rt.settings.k_min,
                                    k_min=rt.settings.k_min, name=name,
-                                   opens_at=parse_when(opens), closes_at=parse_when(closes),
-                                   interim=interim)
+                                   opens_at=parse_when(opens), closes_at=parse_when(closes))
             data = {"id": created.id, "name": created.name, "instrument": created.instrument,
                     "version": created.version, "unit": unit_code, "k": created.k,
-                    "state": created.state, "interim": created.interim}
+                    "state": created.state}
             audit(db, "round.create", f"round:{created.id}",
                   f"{created.instrument} v{created.version} on {unit_code}, k={created.k}")
     except RoundError as exc:
@@ -306,27 +304,6 @@ def round_close(round_id: int, as_json: bool) -> None:
     _round_transition(round_id, "close", as_json)
 
 
-@round_group.command("snapshot")
-@click.argument("round_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def round_snapshot(round_id: int, as_json: bool) -> None:
-    """Take an interim snapshot of an open --interim round (steps of >= k per team)."""
-    from analysis.release import take_snapshot
-    from surveys.rounds import RoundError, get_round
-
-    try:
-        with session() as (rt, db):
-            target = get_round(db, round_id)
-            if target.state != "open" or not target.interim:
-                raise RoundError(f"Round {round_id} is not an open interim round.")
-            taken = take_snapshot(db, rt.vault, target)
-            audit(db, "round.snapshot", f"round:{round_id}", "taken" if taken else "nothing new")
-    except RoundError as exc:
-        fail(str(exc))
-    emit(as_json, {"id": round_id, "snapshot": taken},
-         "snapshot taken" if taken else "nothing new to release yet")
-
-
 @round_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def round_list(as_json: bool) -> None:
@@ -338,7 +315,7 @@ def round_list(as_json: bool) -> None:
     with session() as (_, db):
         rows: list[dict[str, Any]] = [
                 {"id": r.id, "name": r.name, "instrument": r.instrument, "unit": r.unit_code,
-                 "k": r.k, "state": r.state, "interim": r.interim,
+                 "k": r.k, "state": r.state,
                  "opens_at": _iso(r.opens_at), "closes_at": _iso(r.closes_at),
                  "opened_at": _iso(r.opened_at), "closed_at": _iso(r.closed_at),
                  "created_at": _iso(r.created_at)}

@@ -87,7 +87,7 @@ def _overview(request: Request[Any, Any, Any], db: Session, user: User, *,
                 approvals=pending(db),
                 org=organisation_view(tree, query=query, focus=focus),
                 done=_done(request), problem=problem, form=form or {},
-                when=lambda value: show_moment(value, lang), lang=lang)
+                when=lambda value, style="long": show_moment(value, lang, style), lang=lang)
 
 
 def _done(request: Request[Any, Any, Any]) -> str | None:
@@ -111,7 +111,7 @@ def _round_page(request: Request[Any, Any, Any], db: Session, user: User, round_
                 approvals=[a for a in pending(db) if a.target.startswith(f"round:{round_id}/")],
                 max_codes=MAX_CODES_PER_CALL, done=_done(request),
                 problem=problem, closes_passed=_closes_passed(round_),
-                when=lambda value: show_moment(value, lang), lang=lang,
+                when=lambda value, style="long": show_moment(value, lang, style), lang=lang,
                 **_card_address(runtime_of(request.app.state).settings))
 
 
@@ -129,7 +129,7 @@ def _confirm_page(request: Request[Any, Any, Any], db: Session, user: User, roun
     lang = choose_lang(request)
     return page(request, "admin/confirm.html", user=user, round=round_, action=action,
                 closes_passed=_closes_passed(round_),
-                when=lambda value: show_moment(value, lang), lang=lang)
+                when=lambda value, style="long": show_moment(value, lang, style), lang=lang)
 
 
 def _card_address(settings: Settings) -> dict[str, str | None]:
