@@ -25,12 +25,13 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def show_moment(value: datetime | None, lang: str) -> str:
-    """"1 december 2026 09:00" in Dutch local time; an empty string when unset."""
+def show_moment(value: datetime | None, lang: str, style: str = "long") -> str:
+    """"1 december 2026 09:00" ("1 dec 2026 09:00" short) in Dutch local time; "" if unset."""
     if value is None:
         return ""
     local = as_utc(value).astimezone(LOCAL_TZ)
-    return format_datetime(local, "d MMMM y HH:mm", locale=format_locale(lang))
+    pattern = "d MMM y HH:mm" if style == "short" else "d MMMM y HH:mm"
+    return format_datetime(local, pattern, locale=format_locale(lang))
 
 
 def parse_local(raw: str) -> datetime | None:
