@@ -173,9 +173,14 @@ class ItemFigureOut(_Model):
     favourable: Any
     counts: Any
     categories: Any
-    favourable_answers: Annotated[str, Meta(description="Which answers count as favourable.")]
-    reversed: Annotated[bool, Meta(description="True where a low answer is favourable.")]
-    mean_range: Annotated[str, Meta(description="The range of the average, in words.")]
+    favourable_answers: Annotated[str, Meta(
+        description="which answers count as favourable, in the reader's words "
+                    "(\"(helemaal) oneens\" for a negatively worded statement, \"7–10\")")]
+    reversed: Annotated[bool, Meta(
+        description="true for a negatively worded statement: disagreeing is favourable and a "
+                    "lower mean is more favourable")]
+    mean_range: Annotated[str, Meta(description="the scale of the mean (\"1–5\", \"0–10\"); "
+                                                "empty for choice items")]
 
 
 class ScaleFigureOut(_Model):
