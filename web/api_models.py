@@ -175,6 +175,12 @@ class ItemFigureOut(_Model):
     favourable: Any
     counts: Any
     categories: Any
+    favourable_answers: Annotated[str, Meta(description="The answers counted as favourable, "
+                                                        "in the reader's words.")]
+    reversed: Annotated[bool, Meta(description="True when favourable answers lie at the low "
+                                               "end of the item's own scale.")]
+    mean_range: Annotated[str, Meta(description="The item's scale ends for its mean, e.g. "
+                                                "1–5; empty for choice items.")]
 
 
 class ScaleFigureOut(_Model):
