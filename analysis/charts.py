@@ -335,7 +335,8 @@ def item_bars(
     ]
     lines = max((label.count("\n") + 1 for label in labels), default=1)
     chart = alt.layer(*layers).properties(
-        width=max(width - label_width - 20, 120),
+        padding={"left": 24, "top": 5, "right": 5, "bottom": 5},
+        width=max(width - label_width - 44, 120),
         height=alt.Step(max(30, LINE_HEIGHT * lines + 10)),
         title=alt.Title(
             title or _wrap(t["direction"], int(width / CHAR_WIDTH) - 4, 4).split("\n"),
@@ -488,9 +489,11 @@ def summary_trend(points: Sequence[TrendPoint], lang: str = "nl") -> str:
         parts.append(_series_text(name, shown, lg))
     rounds, hidden = len(_round_order(points)), sum(p.score is None for p in points)
     head = (
-        f"Verloop over {rounds} {'ronde' if rounds == 1 else 'rondes'}: "
+        f"Verloop over {rounds} {'ronde' if rounds == 1 else 'rondes'} "
+        "(score 0–100, hoger is gunstiger): "
         if lg == "nl"
-        else f"Trend over {rounds} {'round' if rounds == 1 else 'rounds'}: "
+        else f"Trend over {rounds} {'round' if rounds == 1 else 'rounds'} "
+        "(score 0–100, higher is more favourable): "
     )
     tail = ""
     if hidden:
@@ -550,7 +553,7 @@ def heatmap(cells: Sequence[HeatCell], *, lang: str = "nl") -> AnyChart:
         title=None,
         sort=scales,
         scale=alt.Scale(domain=scales),
-        axis=alt.Axis(orient="top", labelAngle=-40, labelLimit=110),
+        axis=alt.Axis(orient="top", labelAngle=-40, labelLimit=180),
     )
     y = alt.Y(
         "unit:N",
@@ -565,7 +568,7 @@ def heatmap(cells: Sequence[HeatCell], *, lang: str = "nl") -> AnyChart:
     if high - low < 10:  # a near-constant comparison still gets a readable spread
         low, high = max(0, low - 5), min(100, high + 5)
     middle = 50 if low < 50 < high else (low + high) / 2
-    score_title = t["heat_range"].format(low=low, high=high)
+    score_title = t["heat_range"].format(low=low, high=high).replace(", ", ",; ").split("; ")
     score_rect = (
         alt.Chart(alt.InlineData(values=shown))
         .mark_rect(stroke="white")
@@ -578,7 +581,7 @@ def heatmap(cells: Sequence[HeatCell], *, lang: str = "nl") -> AnyChart:
                 scale=alt.Scale(scheme="blueorange", reverse=True, domain=[low, high],
                                 domainMid=middle),
                 legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=160,
-                                  values=[low, high]),
+                                  values=[low, high], titleLimit=260),
             ),
             tooltip=[
                 alt.Tooltip("unit:N", title=t["unit"]),
@@ -600,6 +603,8 @@ def heatmap(cells: Sequence[HeatCell], *, lang: str = "nl") -> AnyChart:
                 scale=alt.Scale(domain=states, range=[SUPPRESSED_COLOUR, "#ffffff"]),
                 legend=alt.Legend(
                     orient="bottom",
+                    direction="vertical",
+                    labelLimit=300,
                     labelExpr=(
                         f"datum.label == '{states[0]}' ? '* ' + datum.label : '– ' + datum.label"
                     ),
@@ -629,7 +634,8 @@ def heatmap(cells: Sequence[HeatCell], *, lang: str = "nl") -> AnyChart:
     chart = (
         alt.layer(score_rect, state_rect, labels)
         .resolve_scale(color="independent")
-        .properties(width=alt.Step(44), height=alt.Step(26))
+        .properties(width=alt.Step(44), height=alt.Step(26),
+                    padding={"left": 5, "top": 5, "right": 40, "bottom": 5})
     )
     return _with_meta(chart, lg)
 

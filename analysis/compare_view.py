@@ -15,7 +15,7 @@ from typing import Any
 from analysis.overview import sort_rows
 
 PAGE_SIZE = 50
-HEATMAP_MAX = 40
+HEATMAP_MAX = 30
 """The heatmap draws at most this many units (about one screen); the rest are in the table."""
 TOP_N = (10, 25)
 

@@ -11,30 +11,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from sqlmodel import Session
 
 from analysis.aggregate import cut_focus
-from analysis.release import current_publication
-from analysis.reports import ReportDenied, ReportMissing, Viewer, load_round
-from sentimeter.vault import Vault
+from analysis.reports import ReportDenied, ReportMissing, Viewer, published_scope
 from surveys.instrument import Lang, load_instrument
 from surveys.org import Tree
 
 CUT_ROLES = frozenset({"analyst"})
 
 
-def unit_cut(session: Session, vault: Vault, viewer: Viewer, round_id: int, unit_code: str,
-             item_id: str, lang: str = "nl", *, tree: Tree | None = None) -> dict[str, Any]:
-    """The published cut of ``unit_code`` by the cut item ``item_id`` (analysts only).
-
-    Pages listing many units pass the ``tree`` they already loaded.
-    """
+def unit_cut(session: Session, viewer: Viewer, round_id: int, unit_code: str,
+             item_id: str, lang: str = "nl") -> dict[str, Any]:
+    """The published cut of ``unit_code`` by the cut item ``item_id`` (analysts only)."""
     if viewer.role not in CUT_ROLES:
         raise ReportDenied("Cuts by self-description are only for the opgaveteam's analysts.")
-    round_ = load_round(session, round_id)
-    tree = tree or Tree.load(session)
-    if unit_code not in tree.units or not tree.is_within(unit_code, round_.unit_code):
-        raise ReportMissing(f"Unit {unit_code} was not part of round {round_id}.")
+    round_, publication = published_scope(session, viewer, round_id, unit_code)
     instrument = load_instrument(round_.instrument, round_.version)
     cut_items = {item.id: item for item in instrument.cut_items}
     if item_id not in cut_items:
@@ -42,25 +35,26 @@ def unit_cut(session: Session, vault: Vault, viewer: Viewer, round_id: int, unit
         raise ReportMissing(f"{item_id!r} is not a cut item of this round; choose one of {known}.")
     item = cut_items[item_id]
     focus = next(o for o in item.options if o.value == cut_focus(item))
+    name = publication.units[unit_code].name if publication else \
+        Tree.load(session).units[unit_code].name
     base: dict[str, Any] = {
-        "round_id": round_id, "unit": {"code": unit_code, "name": tree.units[unit_code].name},
+        "round_id": round_id, "unit": {"code": unit_code, "name": name},
         "item": {"id": item.id, "text": item.prompt(_lang(lang)), "focus": focus.value,
                  "focus_label": focus.text(_lang(lang))},
         "scales": [{"id": s.id, "name": s.name[lang]} for s in instrument.scales],
     }
-    publication = current_publication(session, vault, round_)
-    if publication is None or publication.get("kind") != "final":
+    if publication is None:
         return {**base, "released": False, "status": "suppressed", "reason": "not_released",
                 "responses": None, "rest_responses": None, "figures": []}
-    entry = publication["cuts"].get(item_id, {}).get("units", {}).get(unit_code)
-    if entry is None or entry["status"] != "published":
-        reason = entry["reason"] if entry else "too_few"
+    cut = publication.cuts.get(item_id)
+    entry = cut.units.get(unit_code) if cut else None
+    if entry is None or entry.status != "published":
+        reason = entry.reason if entry and entry.reason else "too_few"
         return {**base, "released": True, "status": "suppressed", "reason": reason,
                 "responses": None, "rest_responses": None, "figures": []}
     return {**base, "released": True, "status": "published", "reason": None,
-            "responses": entry["responses"], "rest_responses": entry["rest_responses"],
-            "figures": entry["scales"]}
-
+            "responses": entry.responses, "rest_responses": entry.rest_responses,
+            "figures": [msgspec.to_builtins(s) for s in entry.scales]}
 
 
 def _lang(lang: str) -> Lang:

@@ -13,45 +13,47 @@ from typing import Any
 
 from sqlmodel import Session
 
-from analysis.release import current_publication
-from analysis.reports import ReportDenied, Viewer, checked_scope
+from analysis.publication import UnitEntry
+from analysis.reports import ReportDenied, Viewer, published_scope
 from sentimeter.models import LEVELS
-from sentimeter.vault import Vault
 from surveys.instrument import load_instrument
+from surveys.org import Tree
 
 SORT_KEYS_FIXED = ("name", "level", "responses")
 
 
-def subtree_units(session: Session, vault: Vault, viewer: Viewer, round_id: int,
+def subtree_units(session: Session, viewer: Viewer, round_id: int,
                   unit_code: str, lang: str = "nl") -> dict[str, Any]:
-    """Every unit of the subtree under ``unit_code`` with its published scale scores."""
+    """Every unit of the subtree under ``unit_code`` (as it was at close) with its scores."""
     if viewer.role not in ("analyst", "unit_leader"):
         raise ReportDenied("The overview of units is for unit leaders and the opgaveteam.")
-    tree, round_ = checked_scope(session, viewer, round_id, unit_code)
+    round_, publication = published_scope(session, viewer, round_id, unit_code)
     instrument = load_instrument(round_.instrument, round_.version)
-    publication = current_publication(session, vault, round_)
     scales = [{"id": s.id, "name": s.name[lang]} for s in instrument.scales]
     rows: list[dict[str, Any]] = []
-    if publication is not None:
-        top = LEVELS.index(tree.units[unit_code].level)
-        for code in tree.subtree(unit_code):
-            entry = publication["units"].get(code)
-            if entry is not None:
-                rows.append(_unit_row(entry, LEVELS.index(entry["level"]) - top))
-    return {"unit": {"code": unit_code, "name": tree.units[unit_code].name,
-                     "level": tree.units[unit_code].level},
-            "round": {"id": round_.id, "name": round_.name, "k": round_.k},
+    if publication is None:
+        unit = Tree.load(session).units[unit_code]
+        head = {"code": unit_code, "name": unit.name, "level": unit.level}
+    else:
+        top_entry = publication.units[unit_code]
+        head = {"code": unit_code, "name": top_entry.name, "level": top_entry.level}
+        top = LEVELS.index(top_entry.level)
+        for code in publication.subtree(unit_code):
+            entry = publication.units[code]
+            rows.append(_unit_row(entry, LEVELS.index(entry.level) - top))
+    return {"unit": head, "round": {"id": round_.id, "name": round_.name, "k": round_.k},
             "released": publication is not None, "scales": scales, "rows": rows}
 
 
-def _unit_row(entry: dict[str, Any], depth: int) -> dict[str, Any]:
-    shown = entry["status"] == "published"
-    return {"code": entry["code"], "name": entry["name"], "level": entry["level"],
-            "depth": depth, "parent": entry.get("parent"), "status": entry["status"],
-            "reason": entry["reason"], "responses": entry["responses"] if shown else None,
-            "rate_band": entry["rate_band"] if shown else None,
-            "scales": {s["id"]: s["score"] for s in entry["scales"]
-                       if shown and s["status"] == "published"}}
+def _unit_row(entry: UnitEntry, depth: int) -> dict[str, Any]:
+    shown = entry.status == "published"
+    return {"code": entry.code, "name": entry.name, "level": entry.level,
+            "depth": depth, "parent": entry.parent, "status": entry.status,
+            "reason": entry.reason, "responses": entry.responses if shown else None,
+            "responses_band": entry.responses_band,
+            "rate_band": entry.rate_band if shown else None,
+            "scales": {s.id: s.score for s in entry.scales
+                       if shown and s.status == "published"}}
 
 
 def sort_key_of(requested: str | None, scale_ids: Sequence[str]) -> str | None:

@@ -7,6 +7,7 @@ the API or an export.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,10 +15,11 @@ from sqlmodel import Session, col, select
 
 from analysis.decrypt import load_comments
 from analysis.direction import favourable_answers, is_reversed, mean_range
+from analysis.publication import Publication, ScaleFigures, UnitEntry
 from analysis.release import current_publication
 from sentimeter.models import Round
 from sentimeter.vault import Vault
-from surveys.instrument import load_instrument
+from surveys.instrument import Instrument, Lang, load_instrument
 from surveys.org import Tree
 
 FIGURE_ROLES = ("team_leader", "unit_leader", "analyst")
@@ -76,7 +78,7 @@ def _round_info(round_: Round, lang: str) -> dict[str, Any]:
     instrument = load_instrument(round_.instrument, round_.version)
     return {"id": round_.id, "name": round_.name, "instrument": round_.instrument,
             "instrument_name": instrument.name[lang], "version": round_.version,
-            "state": round_.state, "k": round_.k, "interim": round_.interim,
+            "state": round_.state, "k": round_.k,
             "closes_at": round_.closes_at.isoformat() if round_.closes_at else None,
             "closed_at": round_.closed_at.isoformat() if round_.closed_at else None}
 
@@ -101,7 +103,7 @@ def checked_scope(session: Session, viewer: Viewer, round_id: int,
                   unit_code: str) -> tuple[Tree, Round]:
     """The tree and round, once the unit exists and lies in the viewer's scope.
 
-    Every per-unit report starts here, so the scope rule is written once.
+    Every per-unit report that spans rounds starts here, so the scope rule is written once.
     """
     tree = Tree.load(session)
     round_ = load_round(session, round_id)
@@ -114,135 +116,172 @@ def checked_scope(session: Session, viewer: Viewer, round_id: int,
     return tree, round_
 
 
-def unit_report(session: Session, vault: Vault, viewer: Viewer, round_id: int, unit_code: str,
+def may_view_published(viewer: Viewer, publication: Publication, unit_code: str) -> bool:
+    """The scope rule on the tree as it was when the round closed."""
+    if unit_code not in publication.units:
+        return False
+    if viewer.role == "analyst":
+        return True
+    if viewer.role == "team_leader":
+        return unit_code == viewer.unit_code
+    if viewer.role == "unit_leader":
+        return publication.is_within(unit_code, viewer.unit_code)
+    return False
+
+
+def published_scope(session: Session, viewer: Viewer, round_id: int,
+                    unit_code: str) -> tuple[Round, Publication | None]:
+    """The round and its publication once ``unit_code`` was part of it and is in scope.
+
+    A closed round is judged only by its own publication (its frozen tree); an open round
+    by the current tree, and it shows nothing anyway.
+    """
+    round_ = load_round(session, round_id)
+    publication = current_publication(session, round_)
+    if publication is None:
+        tree = Tree.load(session)
+        if unit_code not in tree.units:
+            raise ReportMissing(f"There is no unit {unit_code}.")
+        if not may_view(viewer, tree, unit_code):
+            raise ReportDenied("This unit is outside what your account may see.")
+        if not tree.is_within(unit_code, round_.unit_code):
+            raise ReportMissing(f"Unit {unit_code} was not part of round {round_id}.")
+        return round_, None
+    if unit_code not in publication.units:
+        raise ReportMissing(f"Unit {unit_code} was not part of round {round_id}.")
+    if not may_view_published(viewer, publication, unit_code):
+        raise ReportDenied("This unit is outside what your account may see.")
+    return round_, publication
+
+
+def _not_released(session: Session, round_: Round, unit_code: str,
+                  lang: str) -> dict[str, Any]:
+    unit = Tree.load(session).units[unit_code]
+    return {"round": _round_info(round_, lang),
+            "unit": {"code": unit.code, "name": unit.name, "level": unit.level},
+            "released": False, "suppressed": True, "reason": "not_released",
+            "responses": None, "responses_band": None, "rate_band": None, "items": [],
+            "scales": [], "children": [], "benchmarks": [], "comments": False}
+
+
+def unit_report(session: Session, viewer: Viewer, round_id: int, unit_code: str,
                 lang: str = "nl") -> dict[str, Any]:
     """One unit's figures from the publication, in the viewer's scope."""
-    tree, round_ = checked_scope(session, viewer, round_id, unit_code)
-    if not tree.is_within(unit_code, round_.unit_code):
-        raise ReportMissing(f"Unit {unit_code} was not part of round {round_id}.")
-    unit = tree.units[unit_code]
-    base: dict[str, Any] = {"round": _round_info(round_, lang),
-                            "unit": {"code": unit.code, "name": unit.name, "level": unit.level}}
-    publication = current_publication(session, vault, round_)
+    round_, publication = published_scope(session, viewer, round_id, unit_code)
     if publication is None:
-        return {**base, "released": False, "suppressed": True, "reason": "not_released",
-                "responses": None, "rate_band": None, "items": [], "scales": [],
-                "children": [], "benchmarks": [], "comments": False}
-    entry = publication["units"][unit_code]
-    base["released"] = True
-    base["snapshot"] = {"kind": publication["kind"], "seq": publication.get("seq", 0),
-                        "created_at": publication.get("created_at")}
-    base["children"] = _children(viewer, tree, publication, unit_code)
-    if entry["status"] != "published":
-        included_in = _published_ancestor(publication, tree, unit_code, viewer)
-        return {**base, "suppressed": True, "reason": entry["reason"], "responses": None,
+        return _not_released(session, round_, unit_code, lang)
+    entry = publication.units[unit_code]
+    base: dict[str, Any] = {
+        "round": _round_info(round_, lang),
+        "unit": {"code": entry.code, "name": entry.name, "level": entry.level},
+        "released": True, "responses_band": entry.responses_band,
+        "snapshot": {"kind": publication.kind, "created_at": publication.created_at},
+        "children": _children(viewer, publication, unit_code)}
+    if entry.status != "published":
+        return {**base, "suppressed": True, "reason": entry.reason, "responses": None,
                 "rate_band": None, "items": [], "scales": [], "benchmarks": [],
-                "comments": False, "included_in": included_in}
+                "comments": False, "included_in": _published_ancestor(publication, unit_code)}
     previous = previous_round(session, round_)
-    prev_pub = current_publication(session, vault, previous) if previous else None
+    prev_pub = current_publication(session, previous) if previous else None
     instrument = load_instrument(round_.instrument, round_.version)
-    return {**base, "suppressed": False, "reason": None, "responses": entry["responses"],
-            "rate_band": entry["rate_band"], "comments": entry["comments"],
+    return {**base, "suppressed": False, "reason": None, "responses": entry.responses,
+            "rate_band": entry.rate_band, "comments": entry.comments,
             "items": _items(entry, instrument, lang),
-            "scales": _scales(entry, instrument, lang, prev_pub, unit_code),
-            "benchmarks": _benchmarks(publication, tree, unit_code, instrument, lang)}
+            "scales": _scales(entry, instrument, lang, prev_pub),
+            "benchmarks": _benchmarks(publication, unit_code)}
 
 
-def _items(entry: dict[str, Any], instrument: Any, lang: str) -> list[dict[str, Any]]:
+def _items(entry: UnitEntry, instrument: Instrument, lang: str) -> list[dict[str, Any]]:
     rows = []
-    for row in entry["items"]:
-        item = instrument.item(row["id"])
-        rows.append({"id": row["id"], "text": item.prompt(lang), "scale": item.scale,
-                     "type": item.type, "suppressed": row["status"] != "published",
-                     "reason": row["reason"], "n": row["n"], "mean": row["mean"],
-                     "favourable": row["favourable"], "counts": row["counts"],
-                     "categories": row["categories"],
+    for row in entry.items:
+        item = instrument.item(row.id)
+        rows.append({"id": row.id, "text": item.prompt(_lang(lang)), "scale": item.scale,
+                     "type": item.type, "suppressed": row.status != "published",
+                     "reason": row.reason, "n": row.n, "mean": row.mean,
+                     "favourable": row.favourable, "counts": row.counts,
+                     "categories": row.categories,
                      "favourable_answers": favourable_answers(item, lang),
                      "reversed": is_reversed(item), "mean_range": mean_range(item)})
     return rows
 
 
-def _scales(entry: dict[str, Any], instrument: Any, lang: str, prev_pub: dict[str, Any] | None,
-            unit_code: str) -> list[dict[str, Any]]:
+def _scales(entry: UnitEntry, instrument: Instrument, lang: str,
+            prev_pub: Publication | None) -> list[dict[str, Any]]:
+    """Scale rows; a change only where both rounds show the scale in detail."""
     names = {s.id: s.name[lang] for s in instrument.scales}
-    previous: dict[str, Any] = {}
-    if prev_pub and prev_pub["units"].get(unit_code, {}).get("status") == "published":
-        previous = {s["id"]: s for s in prev_pub["units"][unit_code]["scales"]
-                    if s["status"] == "published"}
+    previous: dict[str, ScaleFigures] = {}
+    before_entry = prev_pub.units.get(entry.code) if prev_pub else None
+    if before_entry is not None and before_entry.status == "published":
+        previous = {s.id: s for s in before_entry.scales if s.status == "published"}
     rows = []
-    for row in entry["scales"]:
-        shown = row["status"] == "published"
-        before = previous.get(row["id"])
-        change = row["score"] - before["score"] if shown and before else None
-        rows.append({"id": row["id"], "name": names.get(row["id"], row["id"]),
-                     "suppressed": not shown, "reason": row["reason"], "n": row["n"],
-                     "score": row["score"], "favourable": row["favourable"], "change": change})
+    for row in entry.scales:
+        shown = row.status == "published"
+        before = previous.get(row.id)
+        change = None
+        if shown and before is not None and row.score is not None and before.score is not None:
+            change = row.score - before.score
+        rows.append({"id": row.id, "name": names.get(row.id, row.id),
+                     "suppressed": not shown, "reason": row.reason, "n": row.n,
+                     "score": row.score, "favourable": row.favourable, "change": change})
     return rows
 
 
-def _benchmarks(publication: dict[str, Any], tree: Tree, unit_code: str, instrument: Any,
-                lang: str) -> list[dict[str, Any]]:
+def _shown_scores(entry: UnitEntry) -> dict[str, int | None]:
+    return {s.id: s.score for s in entry.scales if s.status == "published"}
+
+
+def _benchmarks(publication: Publication, unit_code: str) -> list[dict[str, Any]]:
     """Scale scores of the parent unit and the round's root, as published for everyone."""
     codes = []
-    parent = tree.units[unit_code].parent_code
-    if parent and parent in publication["units"]:
+    parent = publication.units[unit_code].parent
+    if parent and parent in publication.units:
         codes.append(parent)
-    root = publication["root"]
+    root = publication.root
     if root != unit_code and root not in codes:
         codes.append(root)
     marks = []
     for code in codes:
-        entry = publication["units"][code]
-        if entry["status"] != "published":
+        entry = publication.units[code]
+        if entry.status != "published":
             continue
-        marks.append({"code": code, "name": entry["name"], "level": entry["level"],
-                      "scales": {s["id"]: s["score"] for s in entry["scales"]
-                                 if s["status"] == "published"}})
+        marks.append({"code": code, "name": entry.name, "level": entry.level,
+                      "scales": _shown_scores(entry)})
     return marks
 
 
-def _children(viewer: Viewer, tree: Tree, publication: dict[str, Any],
-              unit_code: str) -> list[dict[str, Any]]:
+def _children(viewer: Viewer, publication: Publication, unit_code: str) -> list[dict[str, Any]]:
     if viewer.role == "team_leader":
         return []
     rows = []
-    for child in tree.children.get(unit_code, []):
-        entry = publication["units"].get(child)
-        if entry is None:
-            continue
-        rows.append({"code": child, "name": entry["name"], "level": entry["level"],
-                     "status": entry["status"], "responses": entry["responses"],
-                     "scales": {s["id"]: s["score"] for s in entry["scales"]
-                                if s["status"] == "published"}})
+    for child in publication.children(unit_code):
+        entry = publication.units[child]
+        rows.append({"code": child, "name": entry.name, "level": entry.level,
+                     "status": entry.status, "responses": entry.responses,
+                     "responses_band": entry.responses_band,
+                     "scales": _shown_scores(entry)})
     return rows
 
 
-def _published_ancestor(publication: dict[str, Any], tree: Tree, unit_code: str,
-                        viewer: Viewer) -> dict[str, str] | None:
-    for code in tree.ancestors(unit_code):
-        entry = publication["units"].get(code)
-        if entry is None:
-            break
-        if entry["status"] == "published":
-            return {"code": code, "name": entry["name"]}
+def _published_ancestor(publication: Publication, unit_code: str) -> dict[str, str] | None:
+    for code in publication.ancestors(unit_code):
+        entry = publication.units[code]
+        if entry.status == "published":
+            return {"code": code, "name": entry.name}
     return None
 
 
-def compare(session: Session, vault: Vault, viewer: Viewer, round_id: int,
+def compare(session: Session, viewer: Viewer, round_id: int,
             level: str, lang: str = "nl") -> dict[str, Any]:
     """Units of one level in the viewer's subtree x scales (analysts and unit leaders)."""
     if viewer.role not in ("analyst", "unit_leader"):
         raise ReportDenied("Comparing units is for unit leaders and the opgaveteam.")
-    tree = Tree.load(session)
     round_ = load_round(session, round_id)
-    root = scope_root(viewer, tree)
-    assert root is not None
     instrument = load_instrument(round_.instrument, round_.version)
-    publication = current_publication(session, vault, round_)
+    publication = current_publication(session, round_)
     rows: list[dict[str, Any]] = []
     if publication is not None:
-        for code, entry in publication["units"].items():
-            if entry["level"] != level or not tree.is_within(code, root):
+        for code, entry in publication.units.items():
+            if entry.level != level or not may_view_published(viewer, publication, code):
                 continue
             rows.extend(_compare_rows(entry, instrument, lang))
     return {"round": _round_info(round_, lang), "level": level,
@@ -251,42 +290,43 @@ def compare(session: Session, vault: Vault, viewer: Viewer, round_id: int,
             "rows": rows}
 
 
-def _compare_rows(entry: dict[str, Any], instrument: Any, lang: str) -> list[dict[str, Any]]:
+def _compare_rows(entry: UnitEntry, instrument: Instrument, lang: str) -> list[dict[str, Any]]:
     """Long rows (unit x scale); ``mean`` is the scale's mean score on 0-100, ``responses``
     the answers behind it; a suppressed row carries none of the three."""
     rows = []
-    scales = {s["id"]: s for s in entry["scales"]}
+    scales = {s.id: s for s in entry.scales}
     for scale in instrument.scales:
         figure = scales.get(scale.id)
-        shown = entry["status"] == "published" and figure is not None \
-            and figure["status"] == "published"
-        reason = None if shown else (entry["reason"] if entry["status"] != "published"
-                                     else (figure or {}).get("reason"))
-        rows.append({"unit": entry["code"], "unit_name": entry["name"], "scale": scale.id,
+        shown = entry.status == "published" and figure is not None \
+            and figure.status == "published"
+        reason = None if shown else (entry.reason if entry.status != "published"
+                                     else (figure.reason if figure else None))
+        rows.append({"unit": entry.code, "unit_name": entry.name, "scale": scale.id,
                      "scale_name": scale.name[lang], "suppressed": not shown, "reason": reason,
-                     "responses": figure["n"] if shown and figure else None,
-                     "mean": figure["score"] if shown and figure else None,
-                     "favourable": figure["favourable"] if shown and figure else None})
+                     "responses": figure.n if shown and figure else None,
+                     "mean": figure.score if shown and figure else None,
+                     "favourable": figure.favourable if shown and figure else None})
     return rows
 
 
 def unit_comments(session: Session, vault: Vault, viewer: Viewer, round_id: int,
                   unit_code: str) -> list[str]:
-    """Scrubbed comments of a unit's subtree, in random order, only where the gate allows."""
-    report_tree = Tree.load(session)
-    round_ = load_round(session, round_id)
-    if not may_view(viewer, report_tree, unit_code):
-        raise ReportDenied("This unit is outside what your account may see.")
-    if round_.state != "closed":
+    """Scrubbed comments of a unit, in random order, only where the publication allows.
+
+    Which teams' comments belong to the unit is read from the publication (the tree at
+    close), never from today's tree. Comments stay sealed until read, so this one report
+    needs the vault; it still writes nothing.
+    """
+    round_, publication = published_scope(session, viewer, round_id, unit_code)
+    if publication is None or not publication.units[unit_code].comments:
         return []
-    publication = current_publication(session, vault, round_)
-    if publication is None or not publication["units"].get(unit_code, {}).get("comments"):
-        return []
+    members = set(publication.units[unit_code].comment_teams)
     instrument = load_instrument(round_.instrument, round_.version)
-    members = set(report_tree.subtree(unit_code))
     texts = [text for team, text in load_comments(session, vault, round_, instrument)
              if team in members]
-    import secrets
-
     secrets.SystemRandom().shuffle(texts)
     return texts
+
+
+def _lang(lang: str) -> Lang:
+    return "en" if lang == "en" else "nl"

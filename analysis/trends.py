@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from analysis.publication import Publication
 from analysis.release import stored_publication
 from analysis.reports import (
     ReportDenied,
@@ -46,17 +47,17 @@ def trend_rounds(session: Session, tree: Tree, round_: Round, unit_codes: list[s
     return list(reversed(covering[:MAX_ROUNDS]))
 
 
-def _published_scores(publication: dict[str, Any] | None,
-                      unit_code: str) -> tuple[dict[str, float], str | None]:
+def _published_scores(publication: Publication | None,
+                      unit_code: str) -> tuple[dict[str, int | None], str | None]:
     """Published scale scores of one unit in one publication, and why the rest is missing."""
     if publication is None:
         return {}, "not_released"
-    entry = publication["units"].get(unit_code)
+    entry = publication.units.get(unit_code)
     if entry is None:
         return {}, "not_in_round"
-    if entry["status"] != "published":
-        return {}, str(entry["reason"])
-    return {s["id"]: s["score"] for s in entry["scales"] if s["status"] == "published"}, None
+    if entry.status != "published":
+        return {}, str(entry.reason)
+    return {s.id: s.score for s in entry.scales if s.status == "published"}, None
 
 
 def short_label(round_name: str, instrument_names: set[str]) -> str:

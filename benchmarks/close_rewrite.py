@@ -3,8 +3,8 @@
 One open round per instrument with one padded sealed answer per person of the synthetic
 force (65,000 by default; every fifth with a comment), written in bulk with the real vault
 and layout (``pack_open``), plus one used code each. Then each round is closed as
-``close_and_publish`` closes it, timed step by step: ``close_round`` (state and the old
-row shuffle), ``rewrite_closed_round`` (open, re-seal, split comments, shuffle, tally),
+``close_and_publish`` closes it, timed step by step: ``close_round`` (the state),
+``rewrite_closed_round`` (open, re-seal, split comments, shuffle, tally),
 the commit, and the compaction that runs after the commit. The Sentimeter round is closed
 while the Team Thermometer round is still open, so its compaction also carries the other
 round's rows, as a real installation would.
@@ -160,19 +160,19 @@ def main(argv: list[str] | None = None) -> None:
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     if "postgresql" in backends and not pg_available():
         backends.remove("postgresql")
-    sections = [run(backend, args.people) for backend in backends]
-    body = "\n\n".join([
+    intro = (
         f"{args.people:,} people, one round per instrument. Each close: `close_round` "
-        "(state, and the older delete/re-insert shuffle it still does), the rewrite "
-        "(open every answer, re-seal ratings under new ids at the closed size, split out "
-        "and pad comments, shuffle, replace codes by tallies), then after the commit the "
-        "compaction (SQLite: truncating WAL checkpoint, VACUUM, checkpoint; PostgreSQL: "
-        "VACUUM FULL of response, comment, access_code, code_tally and CHECKPOINT). "
-        "Answering waits while the compaction holds its lock.", *sections])
-    command = f"{COMMAND} --backend {args.backend} --people {args.people}"
-    write_section("close_rewrite", "Close: storage rewrite and compaction", body, command)
-    print(body)
-
+        "(the state), the rewrite (open every answer, re-seal ratings under new ids at the "
+        "closed size, split out and pad comments, shuffle, replace codes by tallies), then "
+        "after the commit the compaction (SQLite: truncating WAL checkpoint, VACUUM, "
+        "checkpoint; PostgreSQL: VACUUM FULL of response, comment, access_code, code_tally "
+        "and CHECKPOINT). Answering waits while the compaction holds its lock.")
+    for backend in backends:  # one section per backend, so each can be re-run alone
+        body = "\n\n".join([intro, run(backend, args.people)])
+        command = f"{COMMAND} --backend {backend} --people {args.people}"
+        write_section(f"close_rewrite_{backend}",
+                      f"Close: storage rewrite and compaction ({backend})", body, command)
+        print(body)
 
 if __name__ == "__main__":
     main()

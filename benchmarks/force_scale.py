@@ -102,19 +102,18 @@ def measure_aggregation(runtime: Runtime, round_id: int) -> dict[str, Any]:
     with Session(runtime.engine, expire_on_commit=False) as session:
         round_ = session.get(Round, round_id)
         assert round_ is not None
-        compute_publication(session, runtime.vault, round_, final=True)  # warm caches
+        compute_publication(session, runtime.vault, round_)  # warm caches
         for _ in range(3):
             gc.collect()
             start = time.perf_counter()
-            compute_publication(session, runtime.vault, round_, final=True)
+            compute_publication(session, runtime.vault, round_)
             times.append(time.perf_counter() - start)
         gc.collect()
         tracemalloc.start()
-        compute_publication(session, runtime.vault, round_, final=True)
+        compute_publication(session, runtime.vault, round_)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        profile = _profile_top(lambda: compute_publication(session, runtime.vault, round_,
-                                                           final=True))
+        profile = _profile_top(lambda: compute_publication(session, runtime.vault, round_))
         session.rollback()
     return {"median_s": statistics.median(times), "runs": times, "peak_bytes": peak,
             "max_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,

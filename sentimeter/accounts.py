@@ -36,6 +36,39 @@ class AccountError(ValueError):
     """An account could not be created; the message says what to change."""
 
 
+ADMIN_ROLE = "admin"
+VIEWING_ROLES: tuple[str, ...] = tuple(r for r in ROLES if r != ADMIN_ROLE)
+
+
+def is_viewing(role: str) -> bool:
+    """A role that reads figures (separation of duties: never held by an administrator)."""
+    return role in VIEWING_ROLES
+
+
+def change_role(session: Session, *, email: str, role: str, unit_code: str) -> User:
+    """Give an existing account another viewing role or unit (only ever via a decision that
+    the caller has made safe: a second administrator's approval or the host's CLI).
+
+    An administrator account never becomes a viewing one or the other way round: one
+    e-mail address cannot hold both kinds of role, not even one after the other.
+    """
+    user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+    if user is None:
+        raise AccountError(f"There is no account for {email}.")
+    if role not in ROLES:
+        raise AccountError(f"Role {role!r} is not one of {', '.join(ROLES)}.")
+    if is_viewing(role) != is_viewing(user.role):
+        raise AccountError(f"{user.email} is {user.role}: an address that administers cannot "
+                           "also read figures, or the other way round. Use another address.")
+    if session.get(Unit, unit_code) is None:
+        raise AccountError(f"Unknown unit {unit_code!r}.")
+    user.role, user.unit_code = role, unit_code
+    user.session_version += 1  # open sessions carry the old role: they end now
+    session.add(user)
+    session.flush()
+    return user
+
+
 def password_problems(password: str, email: str = "") -> list[str]:
     """Why a new password is refused (empty when it is acceptable)."""
     problems = []
@@ -75,6 +108,21 @@ def create_user(session: Session, *, email: str, role: str, unit_code: str,
             raise AccountError("Password refused: " + "; ".join(problems) + ".")
         password_hash = _hasher.hash(password)
     user = User(email=email, role=role, unit_code=unit_code, password_hash=password_hash)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, *, email: str, password: str) -> User:
+    """Set a password (the host's CLI only) and end the account's open sessions."""
+    user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+    if user is None:
+        raise AccountError(f"There is no account for {email}.")
+    problems = password_problems(password, user.email)
+    if problems:
+        raise AccountError("Password refused: " + "; ".join(problems) + ".")
+    user.password_hash = _hasher.hash(password)
+    user.session_version += 1
     session.add(user)
     session.flush()
     return user

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import click
 from sqlmodel import Session
 
+from sentimeter.audit import cli_actor
 from sentimeter.cli_audit import AuditedGroup
 from sentimeter.db import session_scope
 from sentimeter.models import ROLES
@@ -76,6 +77,14 @@ def session() -> Iterator[tuple[Runtime, Session]]:
         rt.engine.dispose()  # a command ends here: leave no pooled connection behind
 
 
+def audit(db: Session, action: str, target: str = "", detail: str = "") -> None:
+    """Record what a CLI command changed, in the same transaction as the change (the
+    AuditedGroup records the command line itself after it completed)."""
+    from sentimeter.audit import record
+
+    record(db, actor=cli_actor(), action=action, target=target, detail=detail)
+
+
 def emit(as_json: bool, data: Any, text: str) -> None:
     click.echo(json.dumps(data, default=str) if as_json else text)
 
@@ -122,7 +131,9 @@ def import_org_cmd(file: Path, as_json: bool) -> None:
     try:
         rows = parse_org_csv(file.read_text(encoding="utf-8"))
         with session() as (_, db):
-            result = import_org(db, rows)
+            result = import_org(db, rows, actor=cli_actor())
+            audit(db, "org.import", file.name,
+                  f"{result.added} added, {result.updated} updated")
     except OrgImportError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
@@ -159,9 +170,30 @@ def user_add(email: str, role: str, unit_code: str, password_stdin: bool, as_jso
             account = create_user(db, email=email, role=role, unit_code=unit_code,
                                   password=password)
             data = {"id": account.id, "email": account.email, "role": role, "unit": unit_code}
+            audit(db, "account.create", account.email, f"{role} of {unit_code}")
     except AccountError as exc:
         fail(str(exc))
     emit(as_json, data, f"added {data['email']} as {role} of {unit_code}")
+
+
+@user.command("password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_password(email: str, password_stdin: bool) -> None:
+    """Set an account's password (accounts granted in the web start without one)."""
+    from sentimeter.accounts import AccountError, set_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with session() as (_, db):
+            account = set_password(db, email=email, password=password)
+            audit(db, "account.password", account.email)
+    except AccountError as exc:
+        fail(str(exc))
+    click.echo(f"password set for {email}; its open sessions have ended")
 
 
 @user.command("list")
@@ -194,7 +226,7 @@ def user_remove(email: str, yes: bool, as_json: bool) -> None:
     try:
         with session() as (_, db):
             removed = remove_user(db, email)
-            record(db, actor="cli", action="account.remove", target=removed.email,
+            record(db, actor=cli_actor(), action="account.remove", target=removed.email,
                    detail=f"{removed.role} of {removed.unit_code}")
             data = {"email": removed.email, "removed": True}
     except AccountError as exc:
@@ -204,7 +236,7 @@ def user_remove(email: str, yes: bool, as_json: bool) -> None:
 
 @main.group("round")
 def round_group() -> None:
-    """Create, open, close and snapshot rounds."""
+    """Create, open and close rounds."""
 
 
 @round_group.command("create")
@@ -217,10 +249,9 @@ def round_group() -> None:
 @click.option("--closes", default=None,
               help="ISO date-time the round closes; must lie in the future.")
 @click.option("--name", default=None, help="Name shown to respondents and leaders.")
-@click.option("--interim", is_flag=True, help="Publish interim snapshots in steps of >= k.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def round_create(instrument: str, unit_code: str, k: int | None, opens: str | None,
-                 closes: str | None, name: str | None, interim: bool, as_json: bool) -> None:
+                 closes: str | None, name: str | None, as_json: bool) -> None:
     """Create a draft round."""
     from surveys.rounds import RoundError, create_round
 
@@ -229,11 +260,12 @@ def round_create(instrument: str, unit_code: str, k: int | None, opens: str | No
             created = create_round(db, instrument=instrument, unit_code=unit_code,
                                    k=k if k is not None else rt.settings.k_min,
                                    k_min=rt.settings.k_min, name=name,
-                                   opens_at=parse_when(opens), closes_at=parse_when(closes),
-                                   interim=interim)
+                                   opens_at=parse_when(opens), closes_at=parse_when(closes))
             data = {"id": created.id, "name": created.name, "instrument": created.instrument,
                     "version": created.version, "unit": unit_code, "k": created.k,
-                    "state": created.state, "interim": created.interim}
+                    "state": created.state}
+            audit(db, "round.create", f"round:{created.id}",
+                  f"{created.instrument} v{created.version} on {unit_code}, k={created.k}")
     except RoundError as exc:
         fail(str(exc))
     emit(as_json, data, f"created round {data['id']} ({data['name']}) as a draft")
@@ -249,6 +281,7 @@ def _round_transition(round_id: int, action: str, as_json: bool) -> None:
                 open_round(db, round_id)
             else:
                 close_and_publish(db, rt.vault, round_id)
+            audit(db, f"round.{action}", f"round:{round_id}")
     except RoundError as exc:
         fail(str(exc))
     emit(as_json, {"id": round_id, "state": "open" if action == "open" else "closed"},
@@ -271,26 +304,6 @@ def round_close(round_id: int, as_json: bool) -> None:
     _round_transition(round_id, "close", as_json)
 
 
-@round_group.command("snapshot")
-@click.argument("round_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def round_snapshot(round_id: int, as_json: bool) -> None:
-    """Take an interim snapshot of an open --interim round (steps of >= k per team)."""
-    from analysis.release import take_snapshot
-    from surveys.rounds import RoundError, get_round
-
-    try:
-        with session() as (rt, db):
-            target = get_round(db, round_id)
-            if target.state != "open" or not target.interim:
-                raise RoundError(f"Round {round_id} is not an open interim round.")
-            taken = take_snapshot(db, rt.vault, target)
-    except RoundError as exc:
-        fail(str(exc))
-    emit(as_json, {"id": round_id, "snapshot": taken},
-         "snapshot taken" if taken else "nothing new to release yet")
-
-
 @round_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def round_list(as_json: bool) -> None:
@@ -302,7 +315,7 @@ def round_list(as_json: bool) -> None:
     with session() as (_, db):
         rows: list[dict[str, Any]] = [
                 {"id": r.id, "name": r.name, "instrument": r.instrument, "unit": r.unit_code,
-                 "k": r.k, "state": r.state, "interim": r.interim,
+                 "k": r.k, "state": r.state,
                  "opens_at": _iso(r.opens_at), "closes_at": _iso(r.closes_at),
                  "opened_at": _iso(r.opened_at), "closed_at": _iso(r.closed_at),
                  "created_at": _iso(r.created_at)}
@@ -352,11 +365,13 @@ def codes_issue(round_id: int, unit_code: str, count: int, as_json: bool) -> Non
     emit(as_json, issued, "\n".join(issued))
 
 
-def _issue(round_id: int, unit_code: str, count: int) -> list[str]:
+def _issue(round_id: int, unit_code: str, count: int, how: str = "listed") -> list[str]:
     from surveys.codes import issue_codes
 
     with session() as (rt, db):
-        return issue_codes(db, rt.vault, round_id=round_id, unit_code=unit_code, count=count)
+        issued = issue_codes(db, rt.vault, round_id=round_id, unit_code=unit_code, count=count)
+        audit(db, "codes.issue", f"round:{round_id}/{unit_code}", f"{count} codes {how}")
+        return issued
 
 
 @codes.command("print")
@@ -375,7 +390,7 @@ def codes_print(round_id: int, unit_code: str, count: int, out: Path, lang: str)
 
     try:
         url = card_url(get_settings())  # before issuing: refused cards spend no codes
-        issued = _issue(round_id, unit_code, count)
+        issued = _issue(round_id, unit_code, count, "printed")
     except (CardsUrlError, RoundError) as exc:
         fail(str(exc))
     with session() as (_, db):
@@ -392,20 +407,54 @@ def codes_print(round_id: int, unit_code: str, count: int, out: Path, lang: str)
 @click.argument("round_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def codes_counts(round_id: int, as_json: bool) -> None:
-    """Issued and used codes per team, flagging teams with more used codes than people."""
-    from sentimeter.models import Unit
-    from surveys.codes import code_counts
+    """Issued codes and caps per unit; participation only in bands (never live used counts)."""
+    from analysis.participation import participation
+    from surveys.rounds import RoundError, get_round
 
-    with session() as (_, db):
-        rows = []
-        for c in code_counts(db, round_id):
-            unit = db.get(Unit, c.unit_code)
-            headcount = unit.headcount if unit else 0
-            rows.append({"unit": c.unit_code, "issued": c.issued, "used": c.used,
-                         "headcount": headcount, "over_headcount": c.used > headcount})
+    try:
+        with session() as (_, db):
+            target = get_round(db, round_id)
+            rows = [p.as_json() for p in participation(db, target)]
+    except RoundError as exc:
+        fail(str(exc))
     emit(as_json, rows, "\n".join(
-        f"{r['unit']:<16} issued {r['issued']:>4} used {r['used']:>4} of {r['headcount']:>4}"
-        + ("  MORE USED THAN PEOPLE" if r["over_headcount"] else "") for r in rows))
+        f"{r['unit']:<16} {r['level']:<9} issued {r['issued']:>5}"
+        + (f" of cap {r['cap']:>4}" if r["cap"] is not None else " " * 12)
+        + f"  participation {r['participation_band'] or '-'}"
+        + (f"  responses {r['responses']}" if r["responses"] is not None else "")
+        for r in rows))
+
+
+@codes.command("cap")
+@click.argument("round_id", type=int)
+@click.option("--unit", "unit_code", required=True, help="Team code.")
+@click.option("--to", "cap", type=int, required=True, help="New cap (at most the headcount).")
+def codes_cap(round_id: int, unit_code: str, cap: int) -> None:
+    """Set a team's code cap in an open round (the host's operator; audited)."""
+    from surveys.codes import set_cap
+    from surveys.rounds import RoundError
+
+    try:
+        with session() as (_, db):
+            set_cap(db, round_id=round_id, unit_code=unit_code, cap=cap, actor=cli_actor())
+    except RoundError as exc:
+        fail(str(exc))
+    click.echo(f"cap of {unit_code} in round {round_id} set to {cap}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+def tick(as_json: bool) -> None:
+    """Open and close rounds whose time has come (run every minute from cron)."""
+    from analysis.schedule import run_due
+
+    rt = runtime()
+    try:
+        done = run_due(rt.engine, rt.vault, actor=cli_actor())
+    finally:
+        rt.engine.dispose()
+    emit(as_json, {"opened": done.opened, "closed": done.closed},
+         f"opened {done.opened or 'none'}; closed and published {done.closed or 'none'}")
 
 
 @main.command()

@@ -188,3 +188,37 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=64)
     target: str = Field(default="", max_length=255)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class RoundTeam(SQLModel, table=True):
+    """A team's headcount frozen when its round opens: the cap on its codes and tokens.
+
+    ``cap`` starts at the frozen headcount; only a second administrator (an approved
+    request) or the host's operator (the CLI) can raise it.
+    """
+
+    __tablename__ = "round_team"
+
+    round_id: int = Field(foreign_key="round.id", primary_key=True)
+    unit_code: str = Field(foreign_key="unit.code", primary_key=True, max_length=64)
+    frozen_headcount: int = Field(ge=0)
+    cap: int = Field(ge=0)
+
+
+class Approval(SQLModel, table=True):
+    """A change one administrator asked for and only another may carry out (four-eyes).
+
+    ``kind`` is ``grant_role`` (target: the e-mail; detail: role and unit as JSON) or
+    ``raise_cap`` (target: ``round:ID/TEAM``; detail: the new cap). ``state`` is
+    ``pending``, ``approved`` or ``rejected``.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    target: str = Field(max_length=255)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    state: str = Field(default="pending", max_length=16, index=True)
+    requested_by: str = Field(max_length=254)
+    requested_at: datetime = Field(default_factory=utcnow)
+    decided_by: str | None = Field(default=None, max_length=254)
+    decided_at: datetime | None = None

@@ -180,6 +180,17 @@ class Settings:
             "empty: the team comes from the imported roster.",
         },
     )
+    oidc_role_groups: str = field(
+        default="",
+        metadata={
+            "env": "SENTIMETER_OIDC_ROLE_GROUPS",
+            "doc": "With single sign-on, the identity provider's groups decide roles: "
+            "`admin=GROUP,analyst=GROUP,unit_leader=GROUP,team_leader=GROUP` (read from the "
+            "`groups` claim). An account then logs in only while one of its provider groups "
+            "maps to its role, and never when they map to an administrator and a viewing role "
+            "at once. Empty: roles come from Sentimeter's own (four-eyes) grants only.",
+        },
+    )
     issuer_database_url: str = field(
         default="",
         metadata={
@@ -296,6 +307,7 @@ def settings_from_env() -> Settings:
         oidc_scopes=_oidc_scopes("SENTIMETER_OIDC_SCOPES"),
         oidc_officer_claim=os.environ.get("SENTIMETER_OIDC_OFFICER_CLAIM", "").strip() or "sub",
         oidc_team_claim=os.environ.get("SENTIMETER_OIDC_TEAM_CLAIM", "").strip(),
+        oidc_role_groups=os.environ.get("SENTIMETER_OIDC_ROLE_GROUPS", "").strip(),
         issuer_database_url=_database_url("SENTIMETER_ISSUER_DATABASE_URL"),
     )
     if settings.oidc_issuer and not settings.oidc_client_id:

@@ -7,9 +7,10 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from sentimeter.models import LEVELS, Unit
+from sentimeter.audit import record
+from sentimeter.models import LEVELS, Round, RoundTeam, Unit
 
 HEADER = ["code", "parent_code", "level", "name", "headcount"]
 
@@ -80,12 +81,18 @@ def _row_problems(code: str, level: str, name: str, headcount: str) -> list[str]
     return problems
 
 
-def import_org(session: Session, rows: Sequence[OrgRow]) -> ImportResult:
-    """Add or update units; any problem rejects the whole set and writes nothing."""
+def import_org(session: Session, rows: Sequence[OrgRow], *, actor: str = "") -> ImportResult:
+    """Add or update units; any problem rejects the whole set and writes nothing.
+
+    A headcount change of a team in an open round is written to the audit log (as
+    ``actor``): it does not move the cap frozen at opening (surveys.codes.cap_of), but
+    whoever reads the log sees who changed a team while people were answering.
+    """
     existing = {u.code: u for u in session.exec(select(Unit))}
     problems = _validate_tree(rows, existing)
     if problems:
         raise OrgImportError(problems)
+    _audit_headcounts(session, rows, existing, actor or "unknown")
     added = updated = 0
     for row in _parents_first(rows, existing):
         unit = existing.get(row.code)
@@ -99,6 +106,22 @@ def import_org(session: Session, rows: Sequence[OrgRow]) -> ImportResult:
         session.add(unit)
         session.flush()
     return ImportResult(added=added, updated=updated)
+
+
+def _audit_headcounts(session: Session, rows: Sequence[OrgRow], existing: dict[str, Unit],
+                      actor: str) -> None:
+    changed = {r.code: (existing[r.code].headcount, r.headcount) for r in rows
+               if r.code in existing and existing[r.code].headcount != r.headcount}
+    if not changed:
+        return
+    frozen = session.exec(
+        select(RoundTeam).join(Round, col(Round.id) == col(RoundTeam.round_id))
+        .where(Round.state == "open").where(col(RoundTeam.unit_code).in_(list(changed)))).all()
+    for team in frozen:
+        old, new = changed[team.unit_code]
+        record(session, actor=actor, action="org.headcount", target=f"unit:{team.unit_code}",
+               detail=f"headcount {old} -> {new} during open round {team.round_id}; its cap "
+                      f"stays {team.cap} unless a second administrator raises it")
 
 
 def _validate_tree(rows: Sequence[OrgRow], existing: dict[str, Unit]) -> list[str]:

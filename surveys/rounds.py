@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import random
-import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import delete
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from sentimeter.models import AccessCode, Comment, Response, Round, Unit, utcnow
+from sentimeter.models import Round, RoundTeam, Unit, utcnow
 from surveys.instrument import InstrumentError, available_instruments, load_instrument
+from surveys.org import Tree
 
 K_FLOOR = 5
 
@@ -78,8 +76,20 @@ def open_round(session: Session, round_id: int) -> Round:
     _check_not_past(round_.closes_at)
     round_.state, round_.opened_at = "open", utcnow()
     session.add(round_)
+    freeze_headcounts(session, round_)
     session.flush()
     return round_
+
+
+def freeze_headcounts(session: Session, round_: Round) -> None:
+    """Freeze each team's headcount as the cap on its codes (surveys.codes.cap_of)."""
+    assert round_.id is not None
+    tree = Tree.load(session)
+    for code in tree.subtree(round_.unit_code):
+        unit = tree.units[code]
+        if unit.level == "team" and session.get(RoundTeam, (round_.id, code)) is None:
+            session.add(RoundTeam(round_id=round_.id, unit_code=code,
+                                  frozen_headcount=unit.headcount, cap=unit.headcount))
 
 
 def update_round(session: Session, round_id: int, **changes: object) -> Round:
@@ -104,32 +114,16 @@ def update_round(session: Session, round_id: int, **changes: object) -> Round:
 
 
 def close_round(session: Session, round_id: int) -> Round:
-    """End a round and rewrite its rows in random order, so storage order reveals nothing."""
+    """End a round. Its rows are rewritten (new ids, random order) by the caller's next step,
+    ``analysis.storage_close.rewrite_closed_round``: that needs the data keys, so it lives in
+    ``analysis/`` (``close_and_publish`` runs both)."""
     round_ = get_round(session, round_id)
     if round_.state != "open":
         raise RoundError(f"Round {round_id} is {round_.state}; only an open round can be closed.")
     round_.state, round_.closed_at = "closed", utcnow()
     session.add(round_)
-    shuffle_rows(session, round_id)
     session.flush()
     return round_
-
-
-def shuffle_rows(session: Session, round_id: int) -> None:
-    """Delete and re-insert responses, comments and codes of a round in random order."""
-    rng = random.Random(secrets.token_bytes(32))  # noqa: S311  (seeded from the OS CSPRNG)
-    for model in (Response, Comment, AccessCode):
-        rows = [dict(r.model_dump()) for r in session.exec(
-            select(model).where(col(model.round_id) == round_id))]
-        if model is Response:
-            for row in rows:
-                row["batch"] = None
-        rng.shuffle(rows)
-        session.execute(delete(model).where(col(model.round_id) == round_id))
-        session.flush()
-        for row in rows:
-            session.add(model(**row))
-        session.flush()
 
 
 def rounds_due(session: Session, now: datetime | None = None) -> tuple[list[int], list[int]]:

@@ -20,14 +20,15 @@ import secrets
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from sentimeter import blind_rsa
-from sentimeter.models import AccessCode, Round, Unit, utcnow
+from sentimeter.models import Round, Unit, utcnow
 from sentimeter.token_models import RosterOfficer, TokenIssuance, TokenKey
 from sentimeter.vault import Vault
+from surveys import codes
 from surveys.org import Tree
 
 _PEPPER_NAME = "officer-pepper"
@@ -178,14 +179,10 @@ def open_round_for(main: Session, round_id: int, unit_code: str) -> Round:
 
 
 def remaining_capacity(main: Session, round_id: int, unit_code: str) -> int:
-    """Headcount minus the team's cards and tokens of this round (never below zero)."""
-    unit = main.get(Unit, unit_code)
-    headcount = unit.headcount if unit else 0
-    cards = main.exec(select(func.count()).select_from(AccessCode)
-                      .where(AccessCode.round_id == round_id)
-                      .where(AccessCode.unit_code == unit_code)).one()
-    key = main.get(TokenKey, (round_id, unit_code))
-    return max(0, headcount - int(cards) - (key.issued if key else 0))
+    """The team's cap minus its cards and tokens of this round (never below zero): the one
+    cap of surveys.codes (headcount frozen when the round opened, issue #11)."""
+    round_ = main.get(Round, round_id)
+    return codes.remaining_capacity(main, round_, unit_code) if round_ is not None else 0
 
 
 def issuance_entry(officer: Officer, round_id: int) -> str:

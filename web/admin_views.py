@@ -15,7 +15,7 @@ from sentimeter.models import Unit
 from surveys.org import Tree
 
 # Confirmations after a redirect (?done=...); their text lives in the templates (translated).
-DONE_MESSAGES = ("created", "opened", "closed", "account")
+DONE_MESSAGES = ("created", "opened", "closed", "account", "requested", "decided")
 SEARCH_LIMIT = 50
 
 

@@ -26,6 +26,7 @@ from sentimeter.runtime import Runtime, open_runtime
 from sentimeter.settings import Settings, get_settings
 from surveys.scrub import warm_up
 from web.controllers.admin import AdminController
+from web.controllers.admin_api import AdminApi
 from web.controllers.api import AuthApi, SurveyApi
 from web.controllers.compare import CompareController
 from web.controllers.dashboard import DashboardController
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         route_handlers=[PublicController, SurveyController, TokenController,
                         LoginController, DashboardController,
                         SsoController,
-                        AdminController,
+                        AdminController, AdminApi,
                         CompareController,
                         SurveyApi, AuthApi, ReportApi,
                         create_static_files_router(path="/static", directories=[WEB_DIR / "static"],

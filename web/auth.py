@@ -10,7 +10,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from analysis.reports import Viewer
 from sentimeter.accounts import LockedOut, authenticate, find_user, locked_for
@@ -90,8 +90,7 @@ def _forget_expired(db: Session) -> None:
     """Revocations of sessions that have expired anyway are no longer needed."""
     from sqlmodel import delete
 
-    db.exec(delete(RevokedSession).where(  # type: ignore[call-overload]
-        RevokedSession.expires < int(time.time())))
+    db.exec(delete(RevokedSession).where(col(RevokedSession.expires) < int(time.time())))
 
 
 def log_out_everywhere(db: Session, user: User) -> None:

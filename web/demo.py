@@ -112,8 +112,10 @@ def _seed_round(runtime: Runtime, instrument_id: str, name: str, close: bool,
             code, headcount = team.code, team.headcount
             rate = rng.uniform(0.35, 0.95) if close else rng.uniform(0.1, 0.4)
             answering = round(headcount * rate)
+            # never more codes than people (the cap); an open round keeps room for the
+            # few fresh answer links printed at the end
             codes = issue_codes(db, runtime.vault, round_id=round_id, unit_code=code,
-                                count=headcount)
+                                count=headcount if close else max(answering, headcount - 3))
             climate = max(-1.0, min(1.0, team_climate(code, 7) + shift))
             answers = synthetic_answers(instrument.items, answering, rng=rng, climate=climate)
             for token, given in zip(codes, answers, strict=False):

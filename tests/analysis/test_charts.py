@@ -246,11 +246,13 @@ def test_item_summary_when_everything_is_suppressed() -> None:
 
 def test_trend_summary_in_both_languages() -> None:
     assert summary_trend(POINTS, "nl") == (
-        "Verloop over 3 rondes: Veiligheid van 61,5 naar 70, Werkdruk van 40 naar 52; "
+        "Verloop over 3 rondes (score 0–100, hoger is gunstiger): Veiligheid van 61,5 naar 70, "
+        "Werkdruk van 40 naar 52; "
         "1 waarde wordt niet getoond."
     )
     assert summary_trend(POINTS, "en") == (
-        "Trend over 3 rounds: Veiligheid from 61.5 to 70, Werkdruk from 40 to 52; "
+        "Trend over 3 rounds (score 0–100, higher is more favourable): Veiligheid from 61.5 to "
+        "70, Werkdruk from 40 to 52; "
         "1 value is not shown."
     )
 

@@ -56,5 +56,6 @@ def test_the_heatmap_colours_span_the_range_that_occurs_and_the_legend_says_so()
     spec = to_spec(heatmap(cells))
     color = spec["layer"][0]["encoding"]["color"]
     assert color["scale"]["domain"] == [62, 72]
-    assert "62–72" in color["title"] and "bereik dat voorkomt" in color["title"]
+    title = " ".join(color["title"])
+    assert "62–72" in title and "bereik dat voorkomt" in title
     assert "colours span 62–72" in to_svg(heatmap(cells, lang="en"))

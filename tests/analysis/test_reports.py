@@ -62,8 +62,8 @@ def test_a_team_leader_gets_no_trend_of_another_team(runtime: Runtime,
 def test_the_change_since_the_previous_round_is_the_difference_of_two_published_scores(
         runtime: Runtime, two_rounds: list[int]) -> None:
     with session_scope(runtime.engine) as db:
-        now = unit_report(db, runtime.vault, TEAM_LEADER, two_rounds[1], "T-BIG", "en")
-        before = unit_report(db, runtime.vault, TEAM_LEADER, two_rounds[0], "T-BIG", "en")
+        now = unit_report(db, TEAM_LEADER, two_rounds[1], "T-BIG", "en")
+        before = unit_report(db, TEAM_LEADER, two_rounds[0], "T-BIG", "en")
     old = {s["id"]: s["score"] for s in before["scales"]}
     for scale in now["scales"]:
         if scale["suppressed"] or old[scale["id"]] is None:
@@ -84,7 +84,7 @@ def test_a_level_trend_of_a_unit_leader_covers_only_their_subtree(
 def test_the_comparison_rows_carry_no_figures_where_suppressed(
         runtime: Runtime, two_rounds: list[int]) -> None:
     with session_scope(runtime.engine) as db:
-        result = compare(db, runtime.vault, ANALYST, two_rounds[1], "team", "en")
+        result = compare(db, ANALYST, two_rounds[1], "team", "en")
     rows = result["rows"]
     assert {"unit", "scale", "responses", "mean", "favourable", "suppressed",
             "reason"} <= set(rows[0])
@@ -101,21 +101,21 @@ def test_the_comparison_rows_carry_no_figures_where_suppressed(
 def test_a_district_leader_compares_only_units_in_the_district(
         runtime: Runtime, two_rounds: list[int]) -> None:
     with session_scope(runtime.engine) as db:
-        basisteams = compare(db, runtime.vault, DISTRICT_LEADER, two_rounds[1], "basisteam")
-        eenheden = compare(db, runtime.vault, DISTRICT_LEADER, two_rounds[1], "eenheid")
+        basisteams = compare(db, DISTRICT_LEADER, two_rounds[1], "basisteam")
+        eenheden = compare(db, DISTRICT_LEADER, two_rounds[1], "eenheid")
     assert {r["unit"] for r in basisteams["rows"]} == {"E1-D1-B1", "E1-D1-B2"}
     assert eenheden["rows"] == []
 
 
 def test_team_leaders_may_not_compare(runtime: Runtime, two_rounds: list[int]) -> None:
     with session_scope(runtime.engine) as db, pytest.raises(ReportDenied):
-        compare(db, runtime.vault, TEAM_LEADER, two_rounds[1], "team")
+        compare(db, TEAM_LEADER, two_rounds[1], "team")
 
 
 def test_the_subtree_table_lists_every_unit_below_with_its_depth(
         runtime: Runtime, two_rounds: list[int]) -> None:
     with session_scope(runtime.engine) as db:
-        table = subtree_units(db, runtime.vault, DISTRICT_LEADER, two_rounds[1], "E1-D1", "en")
+        table = subtree_units(db, DISTRICT_LEADER, two_rounds[1], "E1-D1", "en")
     depth = {r["code"]: r["depth"] for r in table["rows"]}
     assert depth["E1-D1"] == 0 and depth["E1-D1-B1"] == 1 and depth["T-BIG"] == 2
     assert "E2" not in depth and "T-E2A" not in depth
@@ -125,13 +125,13 @@ def test_the_subtree_table_lists_every_unit_below_with_its_depth(
 
 def test_a_team_leader_gets_no_subtree_table(runtime: Runtime, two_rounds: list[int]) -> None:
     with session_scope(runtime.engine) as db, pytest.raises(ReportDenied):
-        subtree_units(db, runtime.vault, TEAM_LEADER, two_rounds[1], "T-BIG")
+        subtree_units(db, TEAM_LEADER, two_rounds[1], "T-BIG")
 
 
 def test_a_unit_leader_gets_no_subtree_table_outside_their_unit(
         runtime: Runtime, two_rounds: list[int]) -> None:
     with session_scope(runtime.engine) as db, pytest.raises(ReportDenied):
-        subtree_units(db, runtime.vault, BASISTEAM_LEADER, two_rounds[1], "E1-D1-B2")
+        subtree_units(db, BASISTEAM_LEADER, two_rounds[1], "E1-D1-B2")
 
 
 @pytest.mark.parametrize("descending", [False, True])
@@ -148,6 +148,6 @@ def test_reports_of_a_closed_round_are_read_from_the_stored_publication(
         runtime: Runtime, two_rounds: list[int]) -> None:
     """The fixture makes decrypting fail: every view of a closed round still works."""
     with session_scope(runtime.engine) as db:
-        report = unit_report(db, runtime.vault, ANALYST, two_rounds[1], "NP", "en")
-        assert compare(db, runtime.vault, ANALYST, two_rounds[1], "eenheid")["rows"]
+        report = unit_report(db, ANALYST, two_rounds[1], "NP", "en")
+        assert compare(db, ANALYST, two_rounds[1], "eenheid")["rows"]
     assert report["responses"] == sum(REPORT_COUNTS.values())

@@ -1,7 +1,7 @@
 """An attacker who holds everything published and solves linear systems on counts.
 
-Every published count is a sum over *cells*: a cell is one leaf team (and, for interim
-rounds, one release step of that team). For each measure (responses, an item's answers, a
+Every published count is a sum over *cells*: a cell is one leaf team (and one release
+step of that team, for a sequence of releases). For each measure (responses, an item's answers, a
 scale's respondents, the two sides of a cut, ...) and each threshold (k for counts and
 coarse figures, 10 for distributions, comments and cuts) we collect the indicator vectors of
 every published figure. A group of cells is derivable iff its 0/1 vector lies in the row
@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analysis.aggregate import cut_focus
+from analysis.publication import Publication
 from surveys.instrument import Instrument
 from surveys.org import Tree
 
@@ -54,36 +54,37 @@ def leaf_sizes(frame: pd.DataFrame, instrument: Instrument) -> dict[str, dict[st
     return sizes
 
 
-def published_units(publication: Mapping[str, Any]) -> dict[Family, set[str]]:
-    """Per (measure, threshold): the units whose count (or figures) the publication shows."""
-    k = int(publication["k"])
+def published_units(publication: Publication) -> dict[Family, set[str]]:
+    """Per (measure, threshold): the units whose count (or figures) the publication shows.
+
+    A banded unit counts as showing its exact n at k: more than it shows, so the linear
+    attacker is stronger than the real one.
+    """
+    k = publication.k
     shown: dict[Family, set[str]] = defaultdict(set)
-    for code, entry in publication["units"].items():
-        if entry["status"] != "published":
+    for code, entry in publication.units.items():
+        if entry.status not in ("published", "banded"):
             continue
         shown[("responses", k)].add(code)
-        if entry["comments"]:
-            shown[("responses", 10)].add(code)
-        for row in entry["items"]:
-            if row["status"] == "published":
-                shown[(f"item:{row['id']}", k)].add(code)
-                if row["counts"] is not None:
-                    shown[(f"item:{row['id']}", 10)].add(code)
-        for row in entry["scales"]:
-            if row["status"] == "published":
-                shown[(f"scale:{row['id']}", k)].add(code)
-                if row["detailed"]:
-                    shown[(f"scale:{row['id']}", 10)].add(code)
-    for cut_id, cut in publication["cuts"].items():
-        for code, entry in cut["units"].items():
-            if entry["status"] != "published":
+        if entry.status != "published":
+            continue
+        shown[("responses", 10)].add(code)
+        for row in entry.items:
+            if row.status == "published":
+                shown[(f"item:{row.id}", 10)].add(code)
+        for scale in entry.scales:
+            if scale.status == "published":
+                shown[(f"scale:{scale.id}", 10)].add(code)
+    for cut_id, cut in publication.cuts.items():
+        for code, cut_entry in cut.units.items():
+            if cut_entry.status != "published":
                 continue
             shown[(f"cut:{cut_id}:in", 10)].add(code)
             shown[(f"cut:{cut_id}:rest", 10)].add(code)
-            for row in entry["scales"]:
-                if row["status"] == "published":
-                    shown[(f"cut:{cut_id}:scale:{row['id']}:in", 10)].add(code)
-                    shown[(f"cut:{cut_id}:scale:{row['id']}:rest", 10)].add(code)
+            for row in cut_entry.scales:
+                if row.status == "published":
+                    shown[(f"cut:{cut_id}:scale:{row.id}:in", 10)].add(code)
+                    shown[(f"cut:{cut_id}:scale:{row.id}:rest", 10)].add(code)
     return shown
 
 
@@ -126,7 +127,7 @@ def derivable_small_groups(rows: Sequence[Iterable[Cell]], sizes: Mapping[Cell, 
     return found
 
 
-def attack(tree: Tree, releases: Sequence[tuple[Mapping[str, Any], pd.DataFrame]],
+def attack(tree: Tree, releases: Sequence[tuple[Publication, pd.DataFrame]],
            instrument: Instrument) -> list[str]:
     """Everything the attacker can isolate below its threshold from a sequence of releases.
 

@@ -42,11 +42,11 @@ def canonical(answers: dict[str, int]) -> str:
 
 
 def plant(runtime: Runtime, *, instrument: str = "team-thermometer",
-          teams: dict[str, int] | None = None, interim: bool = False) -> Planted:
+          teams: dict[str, int] | None = None) -> Planted:
     """Answer one by one (one transaction each, as the web does), every third with a comment."""
     teams = teams or {"T-BIG": 14, "T-B2A": 12}
     round_id, codes = open_round_with_codes(runtime, instrument=instrument,
-                                            codes_per_team=teams, interim=interim)
+                                            codes_per_team=teams)
     rng = random.Random(12)
     tokens = [(team, code) for team, issued in codes.items() for code in issued]
     rng.shuffle(tokens)

@@ -86,12 +86,12 @@ def test_two_leaders_with_overlapping_scopes_see_the_same_figures_for_shared_uni
     for code in ("E1-D1-B1", "T-BIG", "T-MID", "T-SMALL"):
         seen = [_figures(v[code]) for v in views.values()]
         assert seen[0] == seen[1] == seen[2], code
-        entry = publication["units"][code]
-        assert views["bea_basisteam_leader"][code]["responses"] == entry["responses"]
+        entry = publication.units[code]
+        assert views["bea_basisteam_leader"][code]["responses"] == entry.responses
     # What both leaders see together is still only the publication: Team Klein (3) stays
     # hidden and its basisteam minus the shown teams is 0 or at least k.
     assert views["dave_district_leader"]["T-SMALL"]["responses"] is None
-    parent = publication["units"]["E1-D1-B1"]["responses"]
-    shown = [publication["units"][t]["responses"] or 0 for t in ("T-BIG", "T-MID", "T-SMALL",
+    parent = publication.units["E1-D1-B1"].responses or 0
+    shown = [publication.units[t].responses or 0 for t in ("T-BIG", "T-MID", "T-SMALL",
                                                                   "T-TINY")]
     assert parent - sum(shown) == 0 or parent - sum(shown) >= 5

@@ -22,8 +22,9 @@ def _closed(runtime: Runtime, counts: dict[str, int], seed: int) -> int:
 
 def test_change_is_shown_only_where_both_rounds_were_published(
         client: TestClient[Any], runtime: Runtime, personas: dict[str, Persona]) -> None:
-    _closed(runtime, {"T-BIG": 12, "T-MID": 4, "T-SMALL": 5, "T-B2A": 12}, seed=1)
-    second = _closed(runtime, {"T-BIG": 13, "T-MID": 6, "T-SMALL": 5, "T-B2A": 12}, seed=2)
+    # Detail needs 10 answers and a residual of 0 or >= 10 in the basisteam.
+    _closed(runtime, {"T-BIG": 20, "T-MID": 4, "T-SMALL": 4, "T-TINY": 3, "T-B2A": 12}, seed=1)
+    second = _closed(runtime, {"T-BIG": 13, "T-MID": 11, "T-B2A": 12}, seed=2)
     login(client, personas["bea_basisteam_leader"])
     big = client.get(f"/api/v1/reports/{second}/T-BIG").json()
     assert any(s["change"] is not None for s in big["scales"])

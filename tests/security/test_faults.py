@@ -26,7 +26,7 @@ from sentimeter.runtime import Runtime, open_runtime
 from sentimeter.settings import Settings
 from sentimeter.vault import KeyError_, generate_master_key
 from surveys.codes import find_code
-from tests.conftest import cli_env, open_round_with_codes, run_cli
+from tests.conftest import cli_env, open_round_with_codes, run_cli, set_headcount
 from web.app import create_app
 
 
@@ -91,6 +91,7 @@ def test_a_full_disk_gives_a_clear_error_and_loses_no_earlier_answer(
         runtime: Runtime, org: object) -> None:
     if runtime.engine.dialect.name != "sqlite":
         pytest.skip("page limits are an SQLite feature")
+    set_headcount(runtime, "T-BIG", 60)  # codes never exceed a team's people
     _, codes = open_round_with_codes(runtime, codes_per_team={"T-BIG": 60})
     with TestClient(app=create_app(runtime=runtime)):
         pass
@@ -129,6 +130,7 @@ def _free_port() -> int:
 @pytest.mark.slow
 def test_every_acknowledged_answer_survives_a_sigkill(
         settings: Settings, runtime: Runtime, org: object) -> None:
+    set_headcount(runtime, "T-BIG", 400)  # codes never exceed a team's people
     _, codes = open_round_with_codes(runtime, codes_per_team={"T-BIG": 400})
     runtime.engine.dispose()
     port = _free_port()

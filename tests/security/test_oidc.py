@@ -59,11 +59,13 @@ class Op:
     tamper_challenge: bool = False
     subject: str = "user-1"
     email_verified: Any = True
+    groups: list[str] | None = None  # the "groups" claim, when set
 
     def reset(self) -> None:
         self.subject_email, self.nonce, self.audience = "Alice@Politie.TEST", None, None
         self.expires_in, self.signing_key, self.tamper_challenge = 300, None, False
         self.subject, self.email_verified = "user-1", True
+        self.groups = None
         self.codes.clear()
         self.log.clear()
 
@@ -138,6 +140,8 @@ def _handler(op: Op) -> type[BaseHTTPRequestHandler]:
                       "email_verified": op.email_verified}
             if op.email_verified is None:
                 del claims["email_verified"]
+            if op.groups is not None:
+                claims["groups"] = op.groups
             signer = op.signing_key or op.key
             token = jwt.encode({"alg": "RS256", "kid": op.key.kid}, claims, signer)
             self._json(200, {"access_token": "at", "token_type": "Bearer", "id_token": token})
@@ -415,3 +419,24 @@ def test_a_bare_callback_logs_no_one_out(
     # starting a flow (e.g. a forged link to /login/sso) does not end the session either
     assert client.get("/login/sso", follow_redirects=False).status_code == 303
     assert _logged_in(client)
+
+
+ROLE_GROUPS = "admin=sm-beheer,team_leader=sm-leiding,analyst=sm-opgaveteam"
+
+
+@pytest.mark.parametrize(("groups", "allowed"), [
+    (["sm-leiding"], True),
+    (["sm-opgaveteam"], False),  # a group for another role does not carry this one
+    ([], False),
+    (["sm-leiding", "sm-beheer"], False),  # administrator and viewer at once: never
+])
+def test_with_role_groups_the_providers_groups_decide_the_role(
+        runtime: Runtime, alice: str, op: Op, groups: list[str], allowed: bool) -> None:
+    op.groups = groups
+    app = create_app(runtime=dataclasses.replace(
+        runtime, settings=dataclasses.replace(runtime.settings, oidc_role_groups=ROLE_GROUPS)))
+    with TestClient(app=app) as client:
+        response = _sso(client)
+        assert (response.status_code == 303) == allowed, response.status_code
+        assert _logged_in(client) == allowed
+

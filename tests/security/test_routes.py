@@ -87,19 +87,35 @@ def _denied(response: Any, path: str) -> bool:
 
 @pytest.fixture
 def walk_setup(runtime: Runtime, personas: dict[str, Persona]) -> dict[str, str]:
-    round_id, codes = open_round_with_codes(runtime, codes_per_team={"T-BIG": 80})
+    # spare codes for the answer routes come from several teams: no team gets more codes
+    # than it has people (the cap)
+    round_id, codes = open_round_with_codes(
+        runtime, codes_per_team={"T-BIG": 20, "T-E2A": 25, "T-B2A": 15, "T-B2B": 15})
     answer_all(runtime, codes, "team-thermometer", {"T-BIG": 7})
     with session_scope(runtime.engine) as db:
         close_and_publish(db, runtime.vault, round_id)
+    spares = codes["T-BIG"][8:] + codes["T-E2A"] + codes["T-B2A"] + codes["T-B2B"]
     return {"round_id": str(round_id), "unit_code": "T-BIG", "code": "en",
             "file_path": "app.css", "path": "openapi.json", "token": codes["T-BIG"][7],
-            "codes": ",".join(codes["T-BIG"][8:])}
+            "approval_id": "1", "decision": "approve", "codes": ",".join(spares)}
 
 
 def test_every_route_has_a_guard_or_a_public_mark(app: Litestar) -> None:
     table = _allowed(app)
     assert len(table) > 20
     assert ("GET", "/admin", {"admin"}) in table
+    # separation of duties: everything that issues codes, grants roles or decides on a
+    # second administrator's request is for administrators only, and they read no figures
+    for method, path in [("POST", "/admin/accounts"), ("POST", "/api/v1/admin/accounts"),
+                         ("POST", "/admin/approvals/{approval_id:int}/{decision:str}"),
+                         ("POST", "/api/v1/admin/approvals/{approval_id:int}"),
+                         ("POST", "/api/v1/admin/rounds/{round_id:int}/codes"),
+                         ("POST", "/admin/rounds/{round_id:int}/cap")]:
+        assert (method, path, {"admin"}) in table, path
+    figure_routes = [p for _, p, roles in table if roles and roles <= set(GUARD_ROLES[
+        requires_figures])]
+    assert figure_routes and not any("admin" in roles for _, p, roles in table
+                                     if p in figure_routes)
 
 
 def test_every_role_reaches_exactly_its_allowed_routes(

@@ -33,7 +33,7 @@ def test_token_and_card_answers_land_in_the_same_publication(
         assert reply.status_code == 303
     with session_scope(runtime.engine) as db:
         publication = close_and_publish(db, runtime.vault, round_id)
-    units = publication["units"]
+    units = publication.units
     for team in cards:
-        assert units[team]["responses"] == cards[team] + by_token[team]
-    assert units["E1-D1-B2"]["responses"] == sum(cards.values()) + sum(by_token.values())
+        assert units[team].responses == cards[team] + by_token[team]
+    assert units["E1-D1-B2"].responses == sum(cards.values()) + sum(by_token.values())

@@ -20,10 +20,12 @@ from tests.conftest import PASSWORD, Persona, answer_all, csrf_headers, login, o
 
 @pytest.fixture
 def closed_round(runtime: Runtime, personas: dict[str, Persona]) -> int:
-    """T-BIG 12 answers (distributions), T-MID 6, T-SMALL 3 (too few), then closed."""
+    """T-BIG 12 answers (detail), T-MID 7 (5-9: a band), T-SMALL 3 (too few), then closed.
+
+    Basisteam Een minus Team Groot is 10: Team Groot is shown in detail."""
     round_id, codes = open_round_with_codes(
-        runtime, codes_per_team={"T-BIG": 12, "T-MID": 6, "T-SMALL": 3})
-    answer_all(runtime, codes, "team-thermometer", {"T-BIG": 12, "T-MID": 6, "T-SMALL": 3})
+        runtime, codes_per_team={"T-BIG": 12, "T-MID": 7, "T-SMALL": 3})
+    answer_all(runtime, codes, "team-thermometer", {"T-BIG": 12, "T-MID": 7, "T-SMALL": 3})
     with session_scope(runtime.engine) as session:
         close_and_publish(session, runtime.vault, round_id)
     return round_id

@@ -1,8 +1,10 @@
 """Administration: the tree, rounds, one-time codes and accounts, and the audit log.
 
-Administrators run the platform but see no figures: nothing here reads a publication or
-a response, only counts of codes (which the gate also treats as public to administrators).
-Every change is written to the audit log in the same transaction as the change itself.
+Administrators run the platform but see no figures: nothing here reads a response; while
+a round is open they see the codes they issued and participation only in bands
+(analysis.participation), never a team's used count. Granting a role and raising a team's
+code cap need a second administrator (sentimeter.approvals). Every change is written to
+the audit log in the same transaction as the change itself.
 """
 
 from __future__ import annotations
@@ -18,14 +20,15 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session, col, select
 
 from analysis.figures import to_csv
+from analysis.participation import LIVE_BAND_MIN_ISSUED, participation
 from analysis.release import close_and_publish
-from sentimeter.accounts import AccountError, create_user
+from sentimeter.approvals import ApprovalError, decide, pending, request_role
 from sentimeter.audit import record
 from sentimeter.models import ROLES, AuditEvent, Round, User, utcnow
 from sentimeter.runtime import Runtime
 from sentimeter.settings import Settings
 from surveys.cards import CardsUrlError, card_url, render_cards_pdf
-from surveys.codes import MAX_CODES_PER_CALL, code_counts, issue_codes
+from surveys.codes import MAX_CODES_PER_CALL, CapError, issue_codes, request_cap_raise
 from surveys.instrument import available_instruments
 from surveys.org import Tree
 from surveys.rounds import RoundError, create_round, get_round, open_round
@@ -81,6 +84,7 @@ def _overview(request: Request[Any, Any, Any], db: Session, user: User, *,
     return page(request, "admin/index.html", status_code=status_code, user=user, error=error,
                 units=_tree_rows(tree), rounds=rounds, accounts=accounts, roles=ROLES,
                 instruments=sorted({i for i, _ in available_instruments()}),
+                approvals=pending(db),
                 org=organisation_view(tree, query=query, focus=focus),
                 done=_done(request), problem=problem, form=form or {},
                 when=lambda value, style="long": show_moment(value, lang, style), lang=lang)
@@ -99,14 +103,13 @@ def _round_page(request: Request[Any, Any, Any], db: Session, user: User, round_
         round_ = get_round(db, round_id)
     except RoundError as exc:
         raise NotFoundException(str(exc)) from exc
-    tree = Tree.load(db)
-    counts = {c.unit_code: c for c in code_counts(db, round_id)}
-    teams = [tree.units[c] for c in tree.subtree(round_.unit_code) if not tree.children.get(c)]
-    rows = [{"unit": t, "issued": counts[t.code].issued if t.code in counts else 0,
-             "used": counts[t.code].used if t.code in counts else 0} for t in teams]
+    rows = participation(db, round_)
     lang = choose_lang(request)
     return page(request, "admin/round.html", status_code=status_code, user=user, error=error,
-                round=round_, rows=rows, max_codes=MAX_CODES_PER_CALL, done=_done(request),
+                round=round_, rows=rows, teams=[r for r in rows if r.level == "team"],
+                band_min=LIVE_BAND_MIN_ISSUED,
+                approvals=[a for a in pending(db) if a.target.startswith(f"round:{round_id}/")],
+                max_codes=MAX_CODES_PER_CALL, done=_done(request),
                 problem=problem, closes_passed=_closes_passed(round_),
                 when=lambda value, style="long": show_moment(value, lang, style), lang=lang,
                 **_card_address(runtime_of(request.app.state).settings))
@@ -235,6 +238,10 @@ class AdminController(Controller):
             url = card_url(runtime.settings)  # refused before any code is spent
             codes = issue_codes(db, runtime.vault, round_id=round_id, unit_code=team,
                                 count=count)
+        except CapError as exc:
+            db.rollback()
+            return _round_page(request, db, user, round_id, error=exc.text(choose_lang(request)),
+                               status_code=409)
         except (CardsUrlError, RoundError) as exc:
             db.rollback()
             return _round_page(request, db, user, round_id, error=str(exc), status_code=400)
@@ -247,21 +254,49 @@ class AdminController(Controller):
         return Response(pdf, media_type="application/pdf",
                         headers=download_headers(filename))
 
+    @post("/rounds/{round_id:int}/cap", sync_to_thread=True, status_code=303)
+    def raise_cap(self, request: Request[Any, Any, Any], round_id: int, data: Form,
+                  db: Session) -> Template | Redirect:
+        """Ask a second administrator to raise a team's frozen code cap."""
+        user = current_user(request, db)
+        try:
+            request_cap_raise(db, round_id=round_id, unit_code=_text(data, "unit", 64),
+                              cap=_int(data, "cap", -1), requested_by=user.email)
+        except (RoundError, ApprovalError) as exc:
+            db.rollback()
+            return _round_page(request, db, user, round_id, error=str(exc), status_code=400)
+        db.commit()  # before the redirect is followed (the clean-up commit comes later)
+        return Redirect(f"/admin/rounds/{round_id}", status_code=303)
+
     @post("/accounts", sync_to_thread=True, status_code=303)
     def add_account(self, request: Request[Any, Any, Any], data: Form,
                     db: Session) -> Template | Redirect:
+        """Ask for an account or a role; a second administrator approves it (four-eyes)."""
         user = current_user(request, db)
         email, role = _text(data, "email", 254), _text(data, "role", 16)
-        password = str(data.get("password", ""))[:300] or None
         try:
-            created = create_user(db, email=email, role=role, unit_code=_text(data, "unit", 64),
-                                  password=password)
-        except AccountError as exc:
+            request_role(db, email=email, role=role, unit_code=_text(data, "unit", 64),
+                         requested_by=user.email)
+        except ApprovalError as exc:
             db.rollback()
             return _overview(request, db, user, error=str(exc), status_code=400)
-        record(db, actor=user.email, action="account.create", target=created.email,
-               detail=f"{role} of {created.unit_code}")
-        return Redirect("/admin?done=account#accounts", status_code=303)
+        db.commit()  # before the redirect is followed (the clean-up commit comes later)
+        return Redirect("/admin?done=requested#approvals", status_code=303)
+
+    @post("/approvals/{approval_id:int}/{decision:str}", sync_to_thread=True, status_code=303)
+    def decide_request(self, request: Request[Any, Any, Any], approval_id: int, decision: str,
+                       db: Session) -> Template | Redirect:
+        """Approve or reject another administrator's request (never one's own)."""
+        user = current_user(request, db)
+        if decision not in ("approve", "reject"):
+            raise NotFoundException("Unknown decision.")
+        try:
+            decide(db, approval_id, decided_by=user.email, approve=decision == "approve")
+        except ApprovalError as exc:
+            db.rollback()
+            return _overview(request, db, user, error=str(exc), status_code=409)
+        db.commit()  # before the redirect is followed (the clean-up commit comes later)
+        return Redirect("/admin?done=decided#approvals", status_code=303)
 
     @get("/audit", sync_to_thread=True)
     def audit(self, request: Request[Any, Any, Any], db: Session) -> Template:

@@ -53,9 +53,8 @@ def _levels(viewer: Viewer, tree: Tree) -> list[str]:
 
 
 def _released_rounds(db: Session, viewer: Viewer) -> list[Round]:
-    """Rounds with something to compare: closed, or open with interim snapshots."""
-    return [r for r in visible_rounds(db, viewer)
-            if r.state == "closed" or (r.state == "open" and r.interim)]
+    """Rounds with something to compare: closed ones (nothing of an open round is shown)."""
+    return [r for r in visible_rounds(db, viewer) if r.state == "closed"]
 
 
 def _cuts(db: Session, runtime: Runtime, viewer: Viewer, comparison: dict[str, Any],
@@ -71,13 +70,11 @@ def _cuts(db: Session, runtime: Runtime, viewer: Viewer, comparison: dict[str, A
     round_ = load_round(db, comparison["round"]["id"])
     instrument = load_instrument(round_.instrument, round_.version)
     units = list(dict.fromkeys(r["unit"] for r in comparison["rows"]))[:MAX_TREND_UNITS]
-    tree = Tree.load(db)
     items = []
     for item in instrument.cut_items:
         rows = []
         for code in units:
-            cut = unit_cut(db, runtime.vault, viewer, round_.id or 0, code, item.id, lang,
-                           tree=tree)
+            cut = unit_cut(db, viewer, round_.id or 0, code, item.id, lang)
             figures = {f["id"]: f for f in cut["figures"]}
             for scale in cut["scales"]:
                 figure = figures.get(scale["id"], {})
@@ -112,7 +109,7 @@ class CompareController(Controller):
                                    "level": level, "comparison": None}
         if chosen is not None and level is not None:
             round_id = chosen.id or 0
-            comparison = compare(db, runtime.vault, viewer, round_id, level, lang)
+            comparison = compare(db, viewer, round_id, level, lang)
             record(db, actor=user.email, action="compare.open", target=f"{round_id}/{level}")
             scale_ids = [s["id"] for s in comparison["scales"]]
             scale = scale if scale in scale_ids else scale_ids[0]
@@ -167,7 +164,7 @@ class CompareController(Controller):
         user = current_user(request, db)
         viewer, lang = viewer_of(user), choose_lang(request)
         _check_level(level)
-        comparison = compare(db, runtime.vault, viewer, round_id, level, lang)
+        comparison = compare(db, viewer, round_id, level, lang)
         record(db, actor=user.email, action="export.csv", target=f"compare/{round_id}/{level}")
         filename = f"sentimeter-compare-{round_id}-{level}.csv"
         return Response(compare_csv(comparison, lang), media_type="text/csv; charset=utf-8",
@@ -179,7 +176,7 @@ class CompareController(Controller):
         user = current_user(request, db)
         viewer, lang = viewer_of(user), choose_lang(request)
         _check_level(level)
-        comparison = compare(db, runtime.vault, viewer, round_id, level, lang)
+        comparison = compare(db, viewer, round_id, level, lang)
         record(db, actor=user.email, action="export.xlsx", target=f"compare/{round_id}/{level}")
         filename = f"sentimeter-compare-{round_id}-{level}.xlsx"
         return Response(compare_xlsx(comparison, lang), media_type=XLSX_MEDIA_TYPE,
@@ -231,7 +228,7 @@ def _heatmap_image(request: AnyRequest, db: Session, runtime: Runtime, round_id:
                    level: str, fmt: str, download: bool, args: _ViewArgs) -> Response[Any]:
     _check_level(level)
     viewer, lang, tree = viewer_of(current_user(request, db)), choose_lang(request), Tree.load(db)
-    comparison = compare(db, runtime.vault, viewer, round_id, level, lang)
+    comparison = compare(db, viewer, round_id, level, lang)
     scale_ids = [s["id"] for s in comparison["scales"]]
     choice = _choice(tree, viewer, sort_key_of(args.sort, scale_ids), args.dir == "desc",
                      args.within, args.q, args.show, args.n, args.p)

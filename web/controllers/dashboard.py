@@ -50,7 +50,7 @@ AnyRequest = Request[Any, Any, Any]
 def _report(request: AnyRequest, db: Session, runtime: Runtime, round_id: int,
             unit_code: str) -> dict[str, Any]:
     viewer = viewer_of(current_user(request, db))
-    return unit_report(db, runtime.vault, viewer, round_id, unit_code, choose_lang(request))
+    return unit_report(db, viewer, round_id, unit_code, choose_lang(request))
 
 
 def _trend(request: AnyRequest, db: Session, round_id: int, unit_code: str) -> dict[str, Any]:
@@ -133,7 +133,7 @@ class DashboardController(Controller):
               runtime: Runtime, sort: str | None = None, dir: str | None = None) -> Template:  # noqa: A002
         """Every unit in the subtree, sortable on the server (unit leaders and analysts)."""
         user = current_user(request, db)
-        table = subtree_units(db, runtime.vault, viewer_of(user), round_id, unit_code,
+        table = subtree_units(db, viewer_of(user), round_id, unit_code,
                               choose_lang(request))
         record(db, actor=user.email, action="report.open", target=f"{round_id}/{unit_code}",
                detail="units")

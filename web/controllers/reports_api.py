@@ -35,7 +35,7 @@ class ReportApi(Controller):
                db: Session, runtime: Runtime) -> Response[ReportOut]:
         """One unit's figures from the round's publication, within the viewer's scope."""
         user = current_user(request, db)
-        body = unit_report(db, runtime.vault, viewer_of(user), round_id, unit_code,
+        body = unit_report(db, viewer_of(user), round_id, unit_code,
                            choose_lang(request))
         record(db, actor=user.email, action="report.open", target=f"{round_id}/{unit_code}",
                detail="api")
@@ -50,7 +50,7 @@ class ReportApi(Controller):
         user = current_user(request, db)
         if level not in LEVELS:
             return _error(400, f"level must be one of {', '.join(LEVELS)}")
-        body = compare(db, runtime.vault, viewer_of(user), round_id, level,
+        body = compare(db, viewer_of(user), round_id, level,
                        choose_lang(request))
         record(db, actor=user.email, action="compare.open", target=f"{round_id}/{level}",
                detail="api")
@@ -62,7 +62,7 @@ class ReportApi(Controller):
             db: Session, runtime: Runtime) -> Response[Any]:
         """One cut item of one unit (analysts only; team and unit leaders get 403)."""
         user = current_user(request, db)
-        body = unit_cut(db, runtime.vault, viewer_of(user), round_id, unit_code, item,
+        body = unit_cut(db, viewer_of(user), round_id, unit_code, item,
                         choose_lang(request))
         record(db, actor=user.email, action="cuts.open", target=f"{round_id}/{unit_code}",
                detail=f"item={item[:100]} api")

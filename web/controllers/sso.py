@@ -16,6 +16,7 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from sentimeter.approvals import idp_role_problem
 from sentimeter.audit import record
 from sentimeter.runtime import Runtime
 from sentimeter.sso_binding import SsoRefused, account_for
@@ -86,6 +87,11 @@ class SsoController(Controller):
         except SsoRefused as refused:
             logger.warning("single sign-on refused: %s", refused.reason)
             record(db, actor="(sso)", action="login_failed", detail=f"sso: {refused.reason}")
+            return _refused(request, "sso_unknown", 403)
+        problem = idp_role_problem(settings.oidc_role_groups, claims, user.role)
+        if problem is not None:  # the identity provider's groups decide roles (issue #11)
+            logger.warning("single sign-on refused: %s", problem)
+            record(db, actor=user.email, action="login_failed", detail=f"sso: {problem}")
             return _refused(request, "sso_unknown", 403)
         log_in(request, user, settings.session_hours)
         record(db, actor=user.email, action="login", detail="sso")
