@@ -146,7 +146,6 @@ class RoundInfoOut(_Model):
     version: int
     state: str
     k: int
-    interim: bool
     closes_at: str | None
     closed_at: str | None
 
@@ -159,8 +158,8 @@ class UnitRefOut(_Model):
 
 class SnapshotOut(_Model):
     kind: Annotated[str, Meta(description="final, or interim for a snapshot of an open round")]
-    seq: int
     created_at: str | None
+    seq: int = 0
 
 
 class ItemFigureOut(_Model):
@@ -209,6 +208,7 @@ class ChildOut(_Model):
     status: str
     responses: Any
     scales: dict[str, float | None]
+    responses_band: Annotated[Any, Meta(description="Responses as a band (groups of 5-9).")] = None
 
 
 class ReportOut(_Model):
@@ -229,6 +229,7 @@ class ReportOut(_Model):
     comments: bool
     snapshot: SnapshotOut | None = None
     included_in: UnitRefOut | None = None
+    responses_band: Annotated[Any, Meta(description="Responses as a band (groups of 5-9).")] = None
 
 
 class CompareScaleOut(_Model):
