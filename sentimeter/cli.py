@@ -443,7 +443,7 @@ def codes_cap(round_id: int, unit_code: str, cap: int) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def tick(as_json: bool) -> None:
     """Open and close rounds whose time has come (run every minute from cron)."""
     from analysis.schedule import run_due
