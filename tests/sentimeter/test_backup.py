@@ -35,12 +35,16 @@ def test_a_backup_restores_to_the_same_reports(
     assert made.exit_code == 0, made.output
     assert target.stat().st_mode & 0o777 == 0o600
     with session_scope(runtime.engine) as db:  # damage after the backup
-        db.delete(db.get(Unit, "T-TINY"))
+        tiny = db.get(Unit, "T-TINY")
+        assert tiny is not None
+        tiny.name = "damaged"
+        db.add(tiny)
     restored = run_cli(settings, "restore", "--yes", str(target))
     assert restored.exit_code == 0, restored.output
     runtime.engine.dispose()
     with session_scope(runtime.engine) as db:
-        assert db.get(Unit, "T-TINY") is not None
+        restored_tiny = db.get(Unit, "T-TINY")
+        assert restored_tiny is not None and restored_tiny.name == "Team Mini"
     login(client, personas["alice_team_leader"])
     assert client.get(f"/api/v1/reports/{round_id}/T-BIG").json() == before
 
