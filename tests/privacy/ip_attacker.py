@@ -253,8 +253,45 @@ def attack(publication: Publication, instrument: Instrument, frame: pd.DataFrame
         true_n = sum(int(sizes.get(t, 0)) for t in under)
         if not 0 < true_n < 10:
             continue
-        for name, objective in quantities(model, publication, code, under, true_n).items():
+        wanted = quantities(model, publication, code, under, true_n)
+        group = exact_group(publication, leaves, code)
+        around = quantities(model, publication, code, group, true_n) if group else {}
+        for name, objective in wanted.items():
             low, high = solver.range(objective)
-            if abs(high - low) < 1e-6:
+            if abs(high - low) < 1e-6 and not _unanimous_around(solver, around.get(name), low):
                 found.append(f"{code} (n={true_n}) {name} = {low:g}")
     return found
+
+
+def exact_group(publication: Publication, leaves: Mapping[str, list[str]],
+                code: str) -> list[str]:
+    """The teams of the smallest group around ``code`` whose size is published exactly: the
+    nearest ancestor with exact responses minus its descendants with exact responses (those
+    not holding ``code``). Empty when there is none."""
+    anc = next((a for a in publication.ancestors(code)
+                if publication.units[a].responses is not None), None)
+    if anc is None:
+        return []
+    removed: set[str] = set()
+    stack = list(publication.children(anc))
+    while stack:
+        child = stack.pop()
+        if code in [child, *publication.ancestors(code)]:
+            stack.extend(publication.children(child))
+        elif publication.units[child].responses is not None:
+            removed.update(leaves[child])
+        else:
+            stack.extend(publication.children(child))
+    return [t for t in leaves[anc] if t not in removed]
+
+
+def _unanimous_around(solver: Solver, objective: Mapping[int, float] | None,
+                      value: float) -> bool:
+    """A count pinned at 0 is no leak when the same count is 0 for the whole exactly known
+    group around it: that group holds 10 or more people (exact sizes are published only for
+    detailed groups, and their differences are 0 or at least 10), so "nobody there chose it"
+    is the published unanimity of a big enough group (ARCHITECTURE.md), not a fact about few."""
+    if objective is None or abs(value) > 1e-6:
+        return False
+    low, high = solver.range(objective)
+    return abs(high) < 1e-6
