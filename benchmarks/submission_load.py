@@ -104,8 +104,10 @@ def answers_body() -> str:
 
 
 def prepare(runtime: Runtime, count: int) -> tuple[int, list[str]]:
-    """A force of 20,000, one open round on it, and ``count`` codes spread over its teams."""
-    org = synthetic_force(20_000)
+    """A force of at least 20,000, one open round on it, and about ``count`` codes spread over
+    its teams (never more than a team's headcount: the cap of issue #11, so the force grows
+    with ``count``)."""
+    org = synthetic_force(max(20_000, 2 * count))
     with session_scope(runtime.engine) as session:
         import_org(session, org)
     teams = [row for row in org if row.level == "team"]
@@ -119,8 +121,11 @@ def prepare(runtime: Runtime, count: int) -> tuple[int, list[str]]:
     for start in range(0, len(teams), 100):
         with session_scope(runtime.engine) as session:
             for team in teams[start:start + 100]:
+                if min(per_team, team.headcount) < 1:
+                    continue
                 tokens += issue_codes(session, runtime.vault, round_id=round_id,
-                                      unit_code=team.code, count=per_team)
+                                      unit_code=team.code,
+                                      count=min(per_team, team.headcount))
     return round_id, tokens
 
 
