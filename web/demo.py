@@ -114,8 +114,11 @@ def _seed_round(runtime: Runtime, instrument_id: str, name: str, close: bool,
             answering = round(headcount * rate)
             # never more codes than people (the cap); an open round keeps room for the
             # few fresh answer links printed at the end
+            wanted = headcount if close else max(answering, headcount - 3)
+            if wanted < 1:
+                continue  # a team of 3 or fewer keeps its few places for the fresh links
             codes = issue_codes(db, runtime.vault, round_id=round_id, unit_code=code,
-                                count=headcount if close else max(answering, headcount - 3))
+                                count=wanted)
             climate = max(-1.0, min(1.0, team_climate(code, 7) + shift))
             answers = synthetic_answers(instrument.items, answering, rng=rng, climate=climate)
             for token, given in zip(codes, answers, strict=False):
