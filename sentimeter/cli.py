@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -477,6 +478,9 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--no-serve", is_flag=True, help="Seed only, do not start the server.")
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Seed a demo force with answers, serve it, and print logins and answer links last."""
+    if not os.environ.get("SENTIMETER_LOG_LEVEL"):
+        # before the web modules are imported: their route declarations warn at import
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
     from web.demo import seed_demo
 
     if not os.environ.get("SENTIMETER_BASE_URL", "").strip():
