@@ -36,6 +36,22 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _without_deprecations(err: str) -> str:
+    """stderr without deprecation warnings and the source line printed under each."""
+    kept: list[str] = []
+    skip_next = False
+    for line in err.splitlines():
+        if "DeprecationWarning" in line:
+            skip_next = line.startswith("/")
+            continue
+        if skip_next and line.startswith("  "):
+            skip_next = False
+            continue
+        skip_next = False
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def _run_demo(env: dict[str, str], port: int) -> tuple[str, str]:
     """Start `sentimeter demo`, wait until it prints its answer links, stop it."""
     # a file, not a pipe: a full pipe would block the demo
@@ -71,12 +87,12 @@ def test_the_demo_is_quiet_and_prints_logins_and_links_last(settings: Any, runti
     open_round_with_codes(runtime, instrument="sentimeter")
     port = _free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("SENTIMETER_")},
-           **cli_env(settings), "SENTIMETER_WARM_SCRUBBER": "false",
-           # Known gap: started from pytest, the demo still prints Litestar's deprecation
-           # warnings (not when started from a shell); hidden here until that is understood.
-           "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+           **cli_env(settings), "SENTIMETER_WARM_SCRUBBER": "false"}
     out, err = _run_demo(env, port)
-    assert "DeprecationWarning" not in err and "INFO" not in err, err[:2000]
+    # Known gap (issue #15 item 10): started from pytest, Litestar's deprecation warnings still
+    # reach stderr (not when `make run` starts it from a shell); they are left out here.
+    err = _without_deprecations(err)
+    assert "INFO" not in err and "DEBUG" not in err, err[:2000]
     assert len(err.splitlines()) <= 3, err
     lines = [line for line in out.splitlines() if line.strip()]
     links = [line for line in lines if f"127.0.0.1:{port}/s/" in line]
